@@ -1,0 +1,139 @@
+"""Text out of PDFs, shared by the PDF parsers.
+
+pypdfium2 gives the cleanest text layer here; pypdf is the fallback when pdfium cannot
+open a file. Line-end hyphens are resolved against the document's own vocabulary, so a
+word split across lines ("regu-/lation") is joined while a real compound ("high-risk")
+keeps its hyphen.
+"""
+from __future__ import annotations
+
+import collections
+import re
+
+from corpus.model import ParseError
+
+# Left halves that make real compounds when nothing else in the document decides.
+_COMPOUND_PREFIXES = {
+    "non", "cross", "self", "co", "multi", "high", "low", "well", "long", "short", "real",
+    "state", "anti", "pre", "post", "inter", "sub", "human", "machine", "risk", "rights",
+    "decision", "open", "third", "general", "large", "small", "medium", "end", "data",
+    "privacy", "socio", "multi-stakeholder", "AI", "ex", "follow", "up", "full",
+}
+
+_HYPHEN_END = re.compile(r"(\w+)[-\u00ad]$")
+_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*")
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page, lines separated by newlines (pdfium, else pypdf)."""
+    try:
+        import pypdfium2 as pdfium
+        pdf = pdfium.PdfDocument(data)
+        try:
+            pages = []
+            for i in range(len(pdf)):
+                page = pdf[i]
+                tp = page.get_textpage()
+                pages.append(tp.get_text_range())
+                tp.close()
+                page.close()
+            return [_normalise(p) for p in pages]
+        finally:
+            pdf.close()
+    except Exception as pdfium_error:  # damaged or unusual file: try the other reader
+        try:
+            import io
+
+            import pypdf
+            reader = pypdf.PdfReader(io.BytesIO(data))
+            return [_normalise(p.extract_text() or "") for p in reader.pages]
+        except Exception as pypdf_error:
+            raise ParseError(f"not a readable PDF (pdfium: {pdfium_error}; pypdf: {pypdf_error})") from None
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # pdfium marks soft hyphens at line ends as U+0002 or U+00AD, and form feeds between columns
+    text = text.replace("\u0002", "-").replace("\ufffe", "-").replace("\x0c", "\n")
+    for a, b in (("\ufb01", "fi"), ("\ufb02", "fl"), ("\ufb00", "ff"), ("\ufb03", "ffi"),
+                 ("\ufb04", "ffl"), ("\u2010", "-"), ("\u2011", "-"), ("\u00a0", " ")):
+        text = text.replace(a, b)
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def join_lines(lines: list[str], vocabulary: collections.Counter | None = None) -> str:
+    """Join text lines into running text, resolving line-end hyphens.
+
+    ``vocabulary`` counts the words of the whole document (``document_vocabulary``); with
+    it, "regu-" + "lation" becomes "regulation" because "regulation" occurs elsewhere,
+    and "high-" + "risk" stays "high-risk" because the hyphenated form does.
+    """
+    vocab = vocabulary if vocabulary is not None else document_vocabulary(lines)
+    out = ""
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        if not out:
+            out = line
+            continue
+        m = _HYPHEN_END.search(out)
+        if m and out.endswith(("-", "\u00ad")):
+            left = m.group(1)
+            first = re.match(r"[A-Za-z]+", line)
+            right = first.group(0) if first else ""
+            if right and _keep_hyphen(left, right, vocab):
+                out = out.rstrip("\u00ad") if out.endswith("\u00ad") else out
+                out = out[:-1] + "-" + line
+            elif right:
+                out = out[:-1] + line
+            else:
+                out = out + line
+        else:
+            out = out + " " + line
+    return out
+
+
+def _keep_hyphen(left: str, right: str, vocab: collections.Counter) -> bool:
+    hyph = f"{left}-{right}".lower()
+    joined = f"{left}{right}".lower()
+    if vocab[hyph] or vocab[joined]:
+        return vocab[hyph] >= vocab[joined]
+    if right[:1].isupper() or left.isupper() or left.isdigit():
+        return True
+    return left.lower() in _COMPOUND_PREFIXES
+
+
+def document_vocabulary(lines_or_text) -> collections.Counter:
+    """Lower-cased word counts of a document, hyphenated compounds counted whole; words
+    broken at a line end are not counted (they are what we are trying to decide)."""
+    text = lines_or_text if isinstance(lines_or_text, str) else "\n".join(lines_or_text)
+    text = re.sub(r"\w+[-\u00ad]\n\s*\w+", " ", text)
+    return collections.Counter(w.lower().strip("-") for w in _WORD.findall(text))
+
+
+def repeated_lines(pages: list[str], min_share: float = 0.5) -> set[str]:
+    """Lines (digits blanked) that recur on at least ``min_share`` of the pages: running
+    headers and footers, to be stripped before parsing."""
+    if len(pages) < 3:
+        return set()
+    seen: collections.Counter = collections.Counter()
+    for page in pages:
+        seen.update({_shape(l) for l in page.split("\n") if l.strip()})
+    cutoff = max(2, int(len(pages) * min_share))
+    return {s for s, n in seen.items() if n >= cutoff}
+
+
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", line.strip())
+
+
+def strip_repeated(pages: list[str], min_share: float = 0.5) -> list[str]:
+    """Pages without their running headers/footers and bare page numbers."""
+    furniture = repeated_lines(pages, min_share)
+    out = []
+    for page in pages:
+        keep = [l for l in page.split("\n")
+                if _shape(l) not in furniture and not re.fullmatch(r"\s*(-\s*)?\d{1,3}(\s*-)?\s*", l)]
+        out.append("\n".join(keep))
+    return out

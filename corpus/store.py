@@ -1,0 +1,170 @@
+"""The knowledge base: one SQLite file (documents, provisions, fetch provenance, build
+runs) and the JSONL exports written from it.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict
+from pathlib import Path
+
+from corpus.archive import FetchRecord, write_atomic
+from corpus.model import Provision
+from corpus.sources.base import Source
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, short_title TEXT NOT NULL, publisher TEXT NOT NULL,
+    family TEXT NOT NULL, instrument_type TEXT NOT NULL, date TEXT NOT NULL, version TEXT NOT NULL,
+    binding INTEGER NOT NULL, binds TEXT NOT NULL, url TEXT NOT NULL, urls TEXT NOT NULL,
+    source_kind TEXT NOT NULL, sha256 TEXT NOT NULL, retrieved_at TEXT NOT NULL,
+    transport TEXT NOT NULL, parser TEXT NOT NULL, counts TEXT NOT NULL, coverage REAL NOT NULL,
+    us_relation TEXT NOT NULL, notes TEXT NOT NULL, fetch TEXT NOT NULL
+);
+CREATE TABLE provisions (
+    id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id), ord INTEGER NOT NULL,
+    pinpoint TEXT NOT NULL, kind TEXT NOT NULL, parent_id TEXT, num TEXT NOT NULL,
+    heading TEXT NOT NULL, text TEXT NOT NULL
+);
+CREATE INDEX provisions_doc ON provisions(doc_id, ord);
+CREATE INDEX provisions_parent ON provisions(parent_id);
+CREATE TABLE runs (
+    id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT NOT NULL, transport TEXT NOT NULL,
+    documents INTEGER NOT NULL, provisions INTEGER NOT NULL, seconds REAL NOT NULL, notices TEXT NOT NULL
+);
+"""
+
+DOC_EXPORT_FIELDS = ("id", "title", "short_title", "publisher", "family", "instrument_type",
+                     "binding", "binds", "date", "version", "url", "urls", "source_kind", "sha256",
+                     "retrieved_at", "transport", "counts", "coverage", "us_relation", "notes")
+
+
+def doc_row(source: Source, fetch: FetchRecord, counts: dict, cov: float) -> dict:
+    """The documents-table row for a freshly parsed document."""
+    return {
+        "id": source.id, "title": source.title, "short_title": source.short_title,
+        "publisher": source.publisher, "family": source.family,
+        "instrument_type": source.instrument_type, "date": source.date_adopted,
+        "version": source.version, "binding": int(source.binding), "binds": source.binds,
+        "url": source.urls[0], "urls": json.dumps(list(source.urls)),
+        "source_kind": fetch.source_kind, "sha256": fetch.sha256, "retrieved_at": fetch.retrieved_at,
+        "transport": fetch.transport, "parser": source.parser if fetch.transport == "mirror"
+        else (source.live_parser or source.parser),
+        "counts": json.dumps(counts, sort_keys=True), "coverage": round(cov, 4),
+        "us_relation": json.dumps([asdict(r) for r in source.us_relation]),
+        "notes": source.notes, "fetch": json.dumps(asdict(fetch), sort_keys=True),
+    }
+
+
+class KnowledgeBase:
+    """Read/write access to one knowledge-base file."""
+
+    def __init__(self, path: str | Path, *, create: bool = False):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise FileNotFoundError(f"no knowledge base at {self.path}; run `govkb corpus build` first")
+        self.db = sqlite3.connect(self.path)
+        self.db.row_factory = sqlite3.Row
+        if create:
+            self.db.executescript(SCHEMA)
+            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        else:
+            got = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if not got or int(got[0]) != SCHEMA_VERSION:
+                raise RuntimeError(f"{self.path}: knowledge base schema {got and got[0]} is not "
+                                   f"{SCHEMA_VERSION}; rebuild with `govkb corpus build`")
+
+    def close(self) -> None:
+        """Commit and close."""
+        self.db.commit()
+        self.db.close()
+
+    # writing -------------------------------------------------------------------------
+    def add_document(self, row: dict, provisions: list[dict]) -> None:
+        """Insert a document and its provisions (dicts with Provision's fields)."""
+        cols = ", ".join(row)
+        self.db.execute(f"INSERT INTO documents ({cols}) VALUES ({', '.join('?' * len(row))})",
+                        list(row.values()))
+        self.db.executemany(
+            "INSERT INTO provisions (id, doc_id, ord, pinpoint, kind, parent_id, num, heading, text)"
+            " VALUES (:id, :doc_id, :order, :pinpoint, :kind, :parent_id, :num, :heading, :text)",
+            provisions)
+
+    def add_run(self, run: dict) -> None:
+        """Record a build run."""
+        self.db.execute("INSERT INTO runs VALUES (:id, :started_at, :finished_at, :transport, "
+                        ":documents, :provisions, :seconds, :notices)", run)
+
+    def copy_from(self, other: "KnowledgeBase", doc_ids: list[str]) -> None:
+        """Carry documents (and their provisions) over from another knowledge base."""
+        for doc_id in doc_ids:
+            row = other.document(doc_id)
+            self.add_document(row, other.provisions(doc_id))
+
+    def copy_runs(self, other: "KnowledgeBase") -> None:
+        """Keep the run history of the previous build."""
+        for r in other.db.execute("SELECT * FROM runs"):
+            self.add_run(dict(r))
+
+    # reading -------------------------------------------------------------------------
+    def documents(self) -> list[dict]:
+        """All documents, by family then id."""
+        return [dict(r) for r in self.db.execute("SELECT * FROM documents ORDER BY family, id")]
+
+    def document(self, doc_id: str) -> dict | None:
+        """One document row, or None."""
+        r = self.db.execute("SELECT * FROM documents WHERE id=?", (doc_id,)).fetchone()
+        return dict(r) if r else None
+
+    def provisions(self, doc_id: str) -> list[dict]:
+        """A document's provisions in document order (keys as Provision's fields)."""
+        return [_prov(r) for r in self.db.execute(
+            "SELECT * FROM provisions WHERE doc_id=? ORDER BY ord", (doc_id,))]
+
+    def provision(self, prov_id: str) -> dict | None:
+        """One provision, or None."""
+        r = self.db.execute("SELECT * FROM provisions WHERE id=?", (prov_id,)).fetchone()
+        return _prov(r) if r else None
+
+    def children(self, prov_id: str) -> list[dict]:
+        """The direct sub-provisions of ``prov_id`` in order."""
+        return [_prov(r) for r in self.db.execute(
+            "SELECT * FROM provisions WHERE parent_id=? ORDER BY ord", (prov_id,))]
+
+    def runs(self) -> list[dict]:
+        """Build runs, newest first."""
+        return [dict(r) for r in self.db.execute("SELECT * FROM runs ORDER BY started_at DESC")]
+
+    # exports -------------------------------------------------------------------------
+    def export(self, out_dir: Path) -> dict[str, int]:
+        """Write ``documents.jsonl`` and ``provisions.jsonl`` into ``out_dir`` atomically;
+        return the number of rows of each."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        docs = self.documents()
+        doc_lines, prov_lines = [], []
+        for d in docs:
+            d = dict(d)
+            d["binding"] = bool(d["binding"])
+            for k in ("urls", "counts", "us_relation"):
+                d[k] = json.loads(d[k])
+            doc_lines.append(json.dumps({k: d[k] for k in DOC_EXPORT_FIELDS}, ensure_ascii=False))
+            for p in self.provisions(d["id"]):
+                p.update(doc_title=d["title"], source_url=d["url"], sha256=d["sha256"],
+                         retrieved_at=d["retrieved_at"], source_kind=d["source_kind"])
+                prov_lines.append(json.dumps(p, ensure_ascii=False))
+        write_atomic(out_dir / "documents.jsonl", "".join(l + "\n" for l in doc_lines))
+        write_atomic(out_dir / "provisions.jsonl", "".join(l + "\n" for l in prov_lines))
+        return {"documents": len(doc_lines), "provisions": len(prov_lines)}
+
+
+def _prov(r: sqlite3.Row) -> dict:
+    d = dict(r)
+    d["order"] = d.pop("ord")
+    return d
+
+
+def provision_dicts(provisions: list[Provision]) -> list[dict]:
+    """Provisions as the dicts ``add_document`` takes."""
+    return [p.to_dict() for p in provisions]

@@ -1,0 +1,162 @@
+"""The `govkb` command line."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+
+DEFAULT_OUT = os.environ.get("GOVKB_OUT", "out")
+
+mirror_option = click.option(
+    "--mirror", type=click.Path(file_okay=False, path_type=Path), default=None,
+    envvar="GOVKB_MIRROR", show_envvar=True,
+    help="Build offline from a mirror directory laid out like ../shared/corpus-mirror "
+         "(MANIFEST.tsv + files). Without it, documents are fetched live from the publishers.")
+out_option = click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
+    show_default=True, envvar="GOVKB_OUT", show_envvar=True,
+    help="Output directory: knowledge base (govkb.sqlite), export/, raw/ archive, logs/.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """govkb: an open knowledge base that compares AI-governance texts clause by clause.
+
+    Start with `govkb build --mirror ../shared/corpus-mirror` (offline) or `govkb build`
+    (live). `govkb corpus --help` lists the corpus commands.
+    """
+
+
+def build_options(f):
+    """The options shared by `govkb build` and `govkb corpus build`."""
+    for opt in reversed((
+        mirror_option, out_option,
+        click.option("--only", "only", multiple=True, metavar="DOC_ID",
+                     help="Rebuild only these documents (repeatable); the others are kept "
+                          "from the last good build."),
+        click.option("--accept-drift", is_flag=True,
+                     help="Accept a document that shrank by more than 10% against the last good build."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+    )):
+        f = opt(f)
+    return f
+
+
+@main.command("build")
+@build_options
+def build_cmd(mirror, out, only, accept_drift, quiet):
+    """Run the whole pipeline (for now: the corpus build) into OUT."""
+    _run_corpus_build(mirror, out, only, accept_drift, quiet)
+
+
+@main.group()
+def corpus():
+    """Collect and parse the governance texts (registry, build, show)."""
+
+
+@corpus.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per document.")
+def corpus_list(as_json):
+    """List the documents in the source registry, and mirror files declared out of scope."""
+    from corpus import sources
+    rows = sorted(sources.REGISTRY.values(), key=lambda s: (s.family, s.id))
+    if as_json:
+        for s in rows:
+            click.echo(json.dumps({"id": s.id, "family": s.family, "title": s.title,
+                                   "instrument_type": s.instrument_type, "binding": s.binding,
+                                   "date": s.date_adopted, "url": s.urls[0], "parser": s.parser,
+                                   "expected": s.expected, "mirror_doc": s.mirror.doc}))
+        return
+    click.echo(f"{'id':<44} {'family':<7} {'type':<18} {'binding':<8} {'date':<11} title")
+    for s in rows:
+        click.echo(f"{s.id:<44} {s.family:<7} {s.instrument_type:<18} {'yes' if s.binding else 'no':<8} "
+                   f"{s.date_adopted:<11} {s.short_title}")
+    click.echo(f"\n{len(rows)} documents.")
+    if sources.OUT_OF_SCOPE:
+        click.echo("\nMirror files deliberately not parsed:")
+        for f, why in sorted(sources.OUT_OF_SCOPE.items()):
+            click.echo(f"  {f}\n      {why}")
+
+
+@corpus.command("build")
+@build_options
+def corpus_build(mirror, out, only, accept_drift, quiet):
+    """Fetch, parse and gate every registry document; publish the knowledge base and
+    OUT/export/{documents,provisions}.jsonl only if every gate passed.
+
+    Exit status: 0 all gates passed (output published); 1 a gate or fetch failed (the
+    last good output is left in place); 2 bad options or unusable mirror.
+    """
+    _run_corpus_build(mirror, out, only, accept_drift, quiet)
+
+
+def _run_corpus_build(mirror, out, only, accept_drift, quiet):
+    from corpus.build import BuildError, build_corpus
+    try:
+        report = build_corpus(out, mirror=mirror, only=list(only) or None,
+                              accept_drift=accept_drift, progress=not quiet)
+    except BuildError as e:
+        raise click.UsageError(str(e)) from None
+    for n in report.notices:
+        click.echo(f"notice: {n}", err=True)
+    if not report.ok:
+        click.echo(f"\nBUILD FAILED ({len(report.failures)} problem(s)); the last good output "
+                   f"in {out} is unchanged:", err=True)
+        for f in report.failures:
+            click.echo(f"  {f}", err=True)
+        sys.exit(1)
+    parsed = [o for o in report.outcomes if o.status == "parsed"]
+    click.echo(f"Built {report.documents} documents, {report.provisions} provisions in "
+               f"{report.seconds:.1f} s ({len(parsed)} parsed this run) -> {out}/export/")
+
+
+@corpus.command("show")
+@click.argument("provision_id")
+@out_option
+@click.option("--json", "as_json", is_flag=True, help="Print the provision as JSON.")
+def corpus_show(provision_id, out, as_json):
+    """Print a provision with its citation, provenance, parent and sub-provisions.
+
+    PROVISION_ID is like eu-ai-act/art-50/par-2; a document id alone lists its top level.
+    """
+    from corpus.store import KnowledgeBase
+    try:
+        kb = KnowledgeBase(Path(out) / "govkb.sqlite")
+    except (FileNotFoundError, RuntimeError) as e:
+        raise click.ClickException(str(e)) from None
+    doc = kb.document(provision_id)
+    if doc:
+        click.echo(f"{doc['title']}\n{doc['url']}\n")
+        for p in kb.provisions(provision_id):
+            if p["parent_id"] is None:
+                click.echo(f"  {p['id']:<50} {p['pinpoint']}  {p['heading']}")
+        return
+    p = kb.provision(provision_id)
+    if p is None:
+        raise click.ClickException(f"no provision {provision_id!r} in {out}; ids look like "
+                                   "eu-ai-act/art-50/par-2 (`govkb corpus show DOC_ID` lists a document)")
+    doc = kb.document(p["doc_id"])
+    kids = kb.children(p["id"])
+    if as_json:
+        click.echo(json.dumps({**p, "document": {k: doc[k] for k in ("id", "title", "url", "sha256",
+                               "retrieved_at", "source_kind")}, "children": [k["id"] for k in kids]},
+                              ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{doc['short_title']}, {p['pinpoint']}" + (f" - {p['heading']}" if p["heading"] else ""))
+    click.echo(f"id: {p['id']}   kind: {p['kind']}   parent: {p['parent_id'] or '-'}")
+    if doc["source_kind"] != "original":
+        click.echo(f"NOTE: text from a {doc['source_kind'].upper()}, not the publisher's original")
+    if p["text"]:
+        click.echo("\n" + textwrap.fill(p["text"], width=100) + "\n")
+    for k in kids:
+        click.echo(f"  {k['pinpoint']}: {textwrap.shorten(k['text'] or k['heading'], 90)}")
+    click.echo(f"\nsource: {doc['url']}\nretrieved: {doc['retrieved_at']} via {doc['transport']}"
+               f"   sha256: {doc['sha256']}")
+
+
+if __name__ == "__main__":
+    main()
