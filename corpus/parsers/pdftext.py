@@ -112,14 +112,24 @@ def document_vocabulary(lines_or_text) -> collections.Counter:
     return collections.Counter(w.lower().strip("-") for w in _WORD.findall(text))
 
 
+# Running headers and footers sit in the first or last lines of a page; looking only
+# there keeps a body line that merely recurs ("Article 5 ...") from being stripped.
+_EDGE_LINES = 2
+
+
+def _edges(page: str) -> list[tuple[int, str]]:
+    lines = [(i, l) for i, l in enumerate(page.split("\n")) if l.strip()]
+    return lines[:_EDGE_LINES] + lines[_EDGE_LINES:][-_EDGE_LINES:]
+
+
 def repeated_lines(pages: list[str], min_share: float = 0.5) -> set[str]:
-    """Lines (digits blanked) that recur on at least ``min_share`` of the pages: running
-    headers and footers, to be stripped before parsing."""
+    """Shapes (digits blanked) of lines at the top or bottom of at least ``min_share`` of
+    the pages: running headers and footers, to be stripped before parsing."""
     if len(pages) < 3:
         return set()
     seen: collections.Counter = collections.Counter()
     for page in pages:
-        seen.update({_shape(l) for l in page.split("\n") if l.strip()})
+        seen.update({_shape(l) for _, l in _edges(page)})
     cutoff = max(2, int(len(pages) * min_share))
     return {s for s, n in seen.items() if n >= cutoff}
 
@@ -129,11 +139,13 @@ def _shape(line: str) -> str:
 
 
 def strip_repeated(pages: list[str], min_share: float = 0.5) -> list[str]:
-    """Pages without their running headers/footers and bare page numbers."""
+    """Pages without their running headers/footers and bare page numbers (both only at
+    the top or bottom of a page)."""
     furniture = repeated_lines(pages, min_share)
     out = []
     for page in pages:
-        keep = [l for l in page.split("\n")
-                if _shape(l) not in furniture and not re.fullmatch(r"\s*(-\s*)?\d{1,3}(\s*-)?\s*", l)]
-        out.append("\n".join(keep))
+        lines = page.split("\n")
+        drop = {i for i, l in _edges(page)
+                if _shape(l) in furniture or re.fullmatch(r"\s*(-\s*)?\d{1,3}(\s*-)?\s*", l)}
+        out.append("\n".join(l for i, l in enumerate(lines) if i not in drop))
     return out
