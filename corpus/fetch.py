@@ -207,8 +207,9 @@ class PoliteSession:
             except _Transient as t:
                 failure = t
                 if attempt > self.max_retries:
-                    raise FetchError(url, _final_reason(t), f"{t.detail}; gave up after "
-                                     f"{attempt} attempts; try again later or pass --mirror DIR",
+                    raise FetchError(url, t.reason, f"{t.detail}; gave up after "
+                                     f"{attempt} attempt{'s' * (attempt > 1)}; try again later "
+                                     "or pass --mirror DIR",
                                      t.status) from None
                 if t.retry_after is not None and t.retry_after > self.max_backoff:
                     # Retrying before the server's stated time would be impolite, and waiting
@@ -266,7 +267,7 @@ class PoliteSession:
                 return  # RFC 9309 2.3.1.3: "unavailable" robots.txt means no restrictions.
             try:
                 data = b""
-                for chunk in resp.iter_content(_CHUNK):
+                for chunk in _chunks(resp):
                     data += chunk
                     if len(data) >= ROBOTS_MAX_BYTES:
                         break
@@ -331,7 +332,7 @@ class PoliteSession:
         parts: list[bytes] = []
         size = 0
         try:
-            for chunk in resp.iter_content(_CHUNK):
+            for chunk in _chunks(resp):
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise FetchError(url, "too-large", f"body exceeds max_bytes {self.max_bytes}; "
@@ -342,7 +343,7 @@ class PoliteSession:
                     raise FetchError(url, "timeout", f"body still arriving when the deadline "
                                      f"of {self.deadline:.0f} s ran out; try later or raise "
                                      "deadline", resp.status_code)
-        except requests.RequestException as e:
+        except (requests.RequestException, u3.HTTPError) as e:
             raise _transient_from(e, resp.status_code) from None
         # urllib3 enforces Content-Length itself, but a second check on the raw (still
         # encoded) byte count costs nothing and does not depend on that default;
@@ -375,7 +376,7 @@ class PoliteSession:
                 raise FetchError(url, "timeout", f"waiting {seconds:.1f} s for the per-host rate "
                                  f"limit would pass the deadline of {self.deadline:.0f} s; raise "
                                  "deadline or lower the request rate")
-            raise FetchError(url, _final_reason(failure), f"{failure.detail}; the deadline of "
+            raise FetchError(url, failure.reason, f"{failure.detail}; the deadline of "
                              f"{self.deadline:.0f} s does not leave time to retry after "
                              f"{seconds:.1f} s; try later or pass --mirror DIR",
                              failure.status)
@@ -398,40 +399,52 @@ def _host_key(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
-def _final_reason(t: _Transient) -> str:
-    """The FetchError reason once a transient failure can no longer be retried."""
-    return "retries-exhausted" if t.reason == "unreachable" else t.reason
+def _cause(e: BaseException) -> BaseException:
+    """The urllib3 error inside a requests exception (or ``e`` itself)."""
+    inner = e.args[0] if e.args and isinstance(e.args[0], BaseException) else e
+    return getattr(inner, "reason", None) or inner
 
 
 def _is_unreachable(e: BaseException) -> bool:
     """True when no connection was made: DNS failure, refused, connect timeout, TLS failure."""
     if isinstance(e, (requests.ConnectTimeout, requests.exceptions.SSLError)):
         return True
-    inner = e.args[0] if e.args else None
-    reason = getattr(inner, "reason", inner)
-    return isinstance(reason, (u3.NewConnectionError, u3.ConnectTimeoutError, u3.SSLError))
+    return isinstance(_cause(e), (u3.NewConnectionError, u3.ConnectTimeoutError, u3.SSLError))
 
 
 def _transient_from(e: BaseException, status: int | None = None) -> _Transient:
-    """Classify an exception raised after the connection was made."""
-    inner = e.args[0] if e.args else None
-    reason = getattr(inner, "reason", inner)
-    if isinstance(e, requests.Timeout) or isinstance(reason, u3.ReadTimeoutError):
+    """Classify a requests/urllib3 exception raised after the connection was made."""
+    cause = _cause(e)
+    if isinstance(e, requests.Timeout) or isinstance(cause, (u3.ReadTimeoutError, TimeoutError)):
         return _Transient("timeout", f"read timed out ({_describe(e)})", status)
-    if isinstance(e, requests.exceptions.ChunkedEncodingError) or isinstance(
-            reason, u3.IncompleteRead) or "IncompleteRead" in str(e):
+    if (isinstance(e, requests.exceptions.ChunkedEncodingError)
+            or isinstance(cause, (u3.IncompleteRead, u3.InvalidChunkLength))
+            or "IncompleteRead" in str(e)):
         return _Transient("truncated", f"body truncated ({_describe(e)})", status)
-    if isinstance(e, requests.exceptions.ContentDecodingError):
+    if isinstance(e, requests.exceptions.ContentDecodingError) or isinstance(cause, u3.DecodeError):
         return _Transient("truncated", f"body could not be decoded ({_describe(e)})", status)
     return _Transient("retries-exhausted", f"connection failed ({_describe(e)})", status)
 
 
+def _chunks(resp: requests.Response):
+    """Yield the decoded body as it arrives.
+
+    read1 returns whatever the socket has, so a body trickling in byte by byte still
+    reaches the caller's deadline check; read()/iter_content would block until a whole
+    chunk arrived. urllib3 older than 2.3 lacks read1: fall back to blocking reads."""
+    read1 = getattr(resp.raw, "read1", None)
+    if read1 is None:
+        yield from resp.raw.stream(_CHUNK, decode_content=True)
+        return
+    while chunk := read1(_CHUNK, decode_content=True):
+        yield chunk
+
+
 def _describe(e: BaseException) -> str:
     """A short one-line description of a requests/urllib3 exception."""
-    inner = e.args[0] if e.args else e
-    inner = getattr(inner, "reason", inner)
-    text = " ".join(str(inner).split())
-    return f"{type(inner).__name__}: {text[:160]}"
+    cause = _cause(e)
+    text = " ".join(str(cause).split())
+    return f"{type(cause).__name__}: {text[:160]}"
 
 
 def _content_length(headers) -> int | None:
