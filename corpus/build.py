@@ -93,10 +93,11 @@ def build_corpus(out: str | Path, *, mirror: str | Path | None = None, only: lis
             if e.reason == "unreachable" and not parsed:
                 unreachable_hosts.add(urlsplit(source.urls[0]).hostname or "")
                 if len(unreachable_hosts) >= OFFLINE_AFTER:
-                    report.failures.append(GateFailure(source.id, "fetch", (
+                    # one clear message instead of one failure per document
+                    report.failures = [GateFailure("all documents", "fetch", (
                         f"{len(unreachable_hosts)} publishers unreachable ({', '.join(sorted(unreachable_hosts))}): "
                         "this machine looks offline. Pass --mirror DIR (a directory laid out like "
-                        "../shared/corpus-mirror) to build from a local mirror.")))
+                        "../shared/corpus-mirror) to build from a local mirror."))]
                     break
             if previous:
                 carried.append(source.id)

@@ -104,8 +104,9 @@ def _run_corpus_build(mirror, out, only, accept_drift, quiet):
     for n in report.notices:
         click.echo(f"notice: {n}", err=True)
     if not report.ok:
-        click.echo(f"\nBUILD FAILED ({len(report.failures)} problem(s)); the last good output "
-                   f"in {out} is unchanged:", err=True)
+        kept = (f"the last good output in {out} is unchanged" if (Path(out) / "govkb.sqlite").exists()
+                else "nothing was published")
+        click.echo(f"\nBUILD FAILED ({len(report.failures)} problem(s)); {kept}:", err=True)
         for f in report.failures:
             click.echo(f"  {f}", err=True)
         sys.exit(1)
