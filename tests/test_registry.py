@@ -31,7 +31,7 @@ def test_every_family_is_covered():
 def test_entry_is_well_formed(source):
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", source.id)
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", source.date_adopted)
-    assert source.expected and all(n > 0 for n in source.expected.values())
+    assert source.expected and all(n >= 0 for n in source.expected.values()) and any(source.expected.values())
     assert source.urls[0].startswith("https://")
     assert source.binds and source.version and source.publisher
     get_parser(source.parser)
