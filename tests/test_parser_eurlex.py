@@ -190,7 +190,7 @@ def test_registry_entries():
         assert s.us_relation == ()
     dsa = sources.get("eu-dsa")
     assert (dsa.mirror.doc, dsa.mirror.format) == ("dsa-2022-2065", "html")
-    assert dsa.expected == {"recital": 156, "article": 93}
+    assert dsa.expected == {"recital": 156, "article": 93, "annex": 0}
     assert dsa.date_adopted == "2022-10-19"
 
 
