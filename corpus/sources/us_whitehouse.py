@@ -1,5 +1,231 @@
-"""us_whitehouse sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source, USRelation  # noqa: F401
+"""us_whitehouse sources: executive orders, the AI Action Plan and releases of the
+White House / Executive Office of the President (see corpus/sources/base.py for the fields).
 
-SOURCES: list[Source] = []
+Executive-order numbers are not printed on whitehouse.gov pages: the Federal Register
+assigns them, so the number, the FR citation and the signing date live here. Orders
+bind the executive branch ("federal executive departments and agencies"); each ends
+by saying it creates no right enforceable against the United States, so they do not
+directly bind private parties.
+"""
+from corpus.sources.base import MirrorRef, Source, USRelation
+
+_EOP = "The White House (Executive Office of the President)"
+_BINDS_EO = ("federal executive departments and agencies (an executive order binds the executive "
+             "branch; it does not directly bind private parties)")
+_MD_NOTE = ("Mirror copy is a markdown conversion of the whitehouse.gov page (wh-briefings scraper, "
+            "YAML front matter) parsed with whitehouse_md; a live fetch returns the WordPress HTML, "
+            "which whitehouse_html reads with the same structural rules.")
+
+
+def _author(date: str, citation: str) -> tuple[USRelation, ...]:
+    return (USRelation("author", date, "Issued by the President / Executive Office of the President",
+                       citation),)
+
+
+SOURCES: list[Source] = [
+    Source(
+        id="us-eo-14110",
+        title="Executive Order 14110 of October 30, 2023: Safe, Secure, and Trustworthy Development and "
+              "Use of Artificial Intelligence",
+        short_title="EO 14110 (revoked)",
+        publisher=_EOP, family="us", instrument_type="executive order",
+        date_adopted="2023-10-30",
+        version="as signed 30 Oct 2023 (88 FR 75191, 1 Nov 2023); revoked 20 Jan 2025 by EO 14148",
+        binding=False,
+        binds="no one since its revocation on 20 Jan 2025; while in force, " + _BINDS_EO,
+        urls=("https://bidenwhitehouse.archives.gov/briefing-room/presidential-actions/2023/10/30/"
+              "executive-order-on-the-safe-secure-and-trustworthy-development-and-use-of-artificial-intelligence/",),
+        mirror=MirrorRef(doc="eo-14110", format="markdown", kind="conversion"),
+        parser="whitehouse_md",
+        expected={"preamble": 1, "section": 29, "subsection": 129, "point": 187, "subpoint": 85,
+                  "item": 4, "paragraph": 1, "signature": 1},
+        content_type="html",
+        us_relation=_author("2023-10-30", "88 FR 75191") + (
+            USRelation("revoked", "2025-01-20", "Revoked by Executive Order 14148 (Initial Rescissions of "
+                       "Harmful Executive Orders and Actions)",
+                       "https://www.whitehouse.gov/presidential-actions/2025/01/"
+                       "initial-rescissions-of-harmful-executive-orders-and-actions/"),),
+        notes="Kept for context: revoked 20 Jan 2025 by EO 14148, so binding=False. Decimal "
+              "subsections (4.1 ... 10.2) are sections with ids sec-4.1 etc. (parent sec-4); the flush "
+              "text closing Sec. 3(k) is a paragraph (sec-3/k/par-1). The MANIFEST url (whitehouse.gov "
+              "briefing-room) no longer serves the order; the archive URL is listed. " + _MD_NOTE,
+    ),
+    Source(
+        id="us-eo-14179",
+        title="Executive Order 14179 of January 23, 2025: Removing Barriers to American Leadership in "
+              "Artificial Intelligence",
+        short_title="EO 14179",
+        publisher=_EOP, family="us", instrument_type="executive order",
+        date_adopted="2025-01-23",
+        version="as signed 23 Jan 2025 (90 FR 8741, 31 Jan 2025); whitehouse.gov page",
+        binding=True, binds=_BINDS_EO,
+        urls=("https://www.whitehouse.gov/presidential-actions/2025/01/"
+              "removing-barriers-to-american-leadership-in-artificial-intelligence/",),
+        mirror=MirrorRef(doc="eo-14179", format="html", kind="original"),
+        parser="whitehouse_html",
+        expected={"preamble": 1, "section": 6, "subsection": 6, "point": 2, "signature": 1},
+        content_type="html",
+        us_relation=_author("2025-01-23", "90 FR 8741"),
+        notes="The whitehouse.gov page prints no 'DONALD J. TRUMP' line: its signature block is "
+              "'THE WHITE HOUSE, January 23, 2025.' Sub-items are separated by <br> inside one <p>.",
+    ),
+    Source(
+        id="us-eo-14318",
+        title="Executive Order 14318 of July 23, 2025: Accelerating Federal Permitting of Data Center "
+              "Infrastructure",
+        short_title="EO 14318",
+        publisher=_EOP, family="us", instrument_type="executive order",
+        date_adopted="2025-07-23",
+        version="as signed 23 Jul 2025 (90 FR 35385, 28 Jul 2025); whitehouse.gov page text",
+        binding=True, binds=_BINDS_EO,
+        urls=("https://www.whitehouse.gov/presidential-actions/2025/07/"
+              "accelerating-federal-permitting-of-data-center-infrastructure/",),
+        mirror=MirrorRef(doc="eo-14318", format="markdown", kind="conversion"),
+        parser="whitehouse_md",
+        expected={"preamble": 1, "section": 10, "subsection": 22, "point": 11, "signature": 1},
+        content_type="html",
+        us_relation=_author("2025-07-23", "90 FR 35385"),
+        notes=_MD_NOTE,
+    ),
+    Source(
+        id="us-eo-14319",
+        title="Executive Order 14319 of July 23, 2025: Preventing Woke AI in the Federal Government",
+        short_title="EO 14319",
+        publisher=_EOP, family="us", instrument_type="executive order",
+        date_adopted="2025-07-23",
+        version="as signed 23 Jul 2025 (90 FR 35389, 28 Jul 2025); whitehouse.gov page",
+        binding=True, binds=_BINDS_EO,
+        urls=("https://www.whitehouse.gov/presidential-actions/2025/07/preventing-woke-ai-in-the-federal-government/",),
+        mirror=MirrorRef(doc="eo-14319", format="html", kind="original"),
+        parser="whitehouse_html",
+        expected={"preamble": 1, "section": 5, "subsection": 12, "point": 10, "signature": 1},
+        content_type="html",
+        us_relation=_author("2025-07-23", "90 FR 35389"),
+        notes="Sec. 2(b) is split over two <p> elements on the page; the parser joins the broken sentence.",
+    ),
+    Source(
+        id="us-eo-14320",
+        title="Executive Order 14320 of July 23, 2025: Promoting the Export of the American AI Technology Stack",
+        short_title="EO 14320",
+        publisher=_EOP, family="us", instrument_type="executive order",
+        date_adopted="2025-07-23",
+        version="as signed 23 Jul 2025 (90 FR 35393, 28 Jul 2025); whitehouse.gov page text",
+        binding=True, binds=_BINDS_EO,
+        urls=("https://www.whitehouse.gov/presidential-actions/2025/07/"
+              "promoting-the-export-of-the-american-ai-technology-stack/",),
+        mirror=MirrorRef(doc="eo-14320", format="markdown", kind="conversion"),
+        parser="whitehouse_md",
+        expected={"preamble": 1, "section": 5, "subsection": 12, "point": 13, "subpoint": 5, "signature": 1},
+        content_type="html",
+        us_relation=_author("2025-07-23", "90 FR 35393"),
+        notes=_MD_NOTE,
+    ),
+    Source(
+        id="us-eo-2025-11-24-genesis-mission",
+        title="Executive Order of November 24, 2025: Launching the Genesis Mission",
+        short_title="EO Genesis Mission",
+        publisher=_EOP, family="us", instrument_type="executive order",
+        date_adopted="2025-11-24",
+        version="as signed 24 Nov 2025; whitehouse.gov page text (EO number not recorded here)",
+        binding=True, binds=_BINDS_EO,
+        urls=("https://www.whitehouse.gov/presidential-actions/2025/11/launching-the-genesis-mission/",),
+        mirror=MirrorRef(doc="eo-genesis-mission-2025-11", format="markdown", kind="conversion"),
+        parser="whitehouse_md",
+        expected={"preamble": 1, "section": 7, "subsection": 22, "point": 31, "signature": 1},
+        content_type="html",
+        us_relation=_author("2025-11-24", "https://www.whitehouse.gov/presidential-actions/2025/11/"
+                                          "launching-the-genesis-mission/"),
+        notes="Federal Register number and citation not verified, so the id uses the signing date. " + _MD_NOTE,
+    ),
+    Source(
+        id="us-eo-2025-12-11-national-ai-policy",
+        title="Executive Order of December 11, 2025: Ensuring a National Policy Framework for "
+              "Artificial Intelligence",
+        short_title="EO National AI Policy Framework",
+        publisher=_EOP, family="us", instrument_type="executive order",
+        date_adopted="2025-12-11",
+        version="as signed 11 Dec 2025; whitehouse.gov page text (EO number not recorded here)",
+        binding=True, binds=_BINDS_EO,
+        urls=("https://www.whitehouse.gov/presidential-actions/2025/12/"
+              "eliminating-state-law-obstruction-of-national-artificial-intelligence-policy/",),
+        mirror=MirrorRef(doc="eo-national-ai-policy-framework-2025-12", format="markdown", kind="conversion"),
+        parser="whitehouse_md",
+        expected={"preamble": 1, "section": 9, "subsection": 8, "point": 6, "signature": 1},
+        content_type="html",
+        us_relation=_author("2025-12-11", "https://www.whitehouse.gov/presidential-actions/2025/12/"
+                                          "eliminating-state-law-obstruction-of-national-artificial-intelligence-policy/"),
+        notes="The page URL slug ('eliminating state law obstruction ...') differs from the order's "
+              "title. Federal Register number not verified. " + _MD_NOTE,
+    ),
+    Source(
+        id="us-eo-2026-06-02-advanced-ai",
+        title="Executive Order of June 2, 2026: Promoting Advanced Artificial Intelligence Innovation "
+              "and Security",
+        short_title="EO Advanced AI Innovation and Security",
+        publisher=_EOP, family="us", instrument_type="executive order",
+        date_adopted="2026-06-02",
+        version="as signed 2 Jun 2026; whitehouse.gov page text (EO number not recorded here)",
+        binding=True, binds=_BINDS_EO,
+        urls=("https://www.whitehouse.gov/presidential-actions/2026/06/"
+              "promoting-advanced-artificial-intelligence-innovation-and-security/",),
+        mirror=MirrorRef(doc="eo-2026-06-02-advanced-ai-innovation-security", format="markdown",
+                         kind="conversion"),
+        parser="whitehouse_md",
+        expected={"preamble": 1, "section": 5, "subsection": 13, "point": 8, "signature": 1},
+        content_type="html",
+        us_relation=_author("2026-06-02", "https://www.whitehouse.gov/presidential-actions/2026/06/"
+                                          "promoting-advanced-artificial-intelligence-innovation-and-security/"),
+        notes="Federal Register number not verified. " + _MD_NOTE,
+    ),
+    Source(
+        id="us-national-ai-legislative-framework-2026",
+        title="President Donald J. Trump Unveils National AI Legislative Framework (White House release, "
+              "20 March 2026)",
+        short_title="National AI Legislative Framework (release)",
+        publisher=_EOP, family="us", instrument_type="policy",
+        date_adopted="2026-03-20",
+        version="whitehouse.gov release of 20 Mar 2026 (the release text only, not the framework PDF it links)",
+        binding=False,
+        binds="no one (a release announcing legislative recommendations to Congress)",
+        urls=("https://www.whitehouse.gov/releases/2026/03/"
+              "president-donald-j-trump-unveils-national-ai-legislative-framework/",),
+        mirror=MirrorRef(doc="national-ai-legislative-framework-2026-03", format="markdown", kind="conversion"),
+        parser="whitehouse_md",
+        expected={"paragraph": 5, "item": 6},
+        content_type="html",
+        us_relation=_author("2026-03-20", "https://www.whitehouse.gov/releases/2026/03/"
+                                          "president-donald-j-trump-unveils-national-ai-legislative-framework/"),
+        notes="No printed numbering besides the six objectives: paragraphs are numbered in order "
+              "(par-N) and the objectives are items 1-6 of paragraph 3 (par-3/item-N). " + _MD_NOTE,
+    ),
+    Source(
+        id="us-ai-action-plan",
+        title="Winning the Race: America's AI Action Plan",
+        short_title="AI Action Plan",
+        publisher=_EOP, family="us", instrument_type="policy",
+        date_adopted="2025-07-23",
+        version="official PDF dated July 2025, 28 pages (released 23 Jul 2025)",
+        binding=False,
+        binds="no one (a policy statement; its recommended actions are carried out through executive "
+              "orders and agency action)",
+        urls=("https://www.whitehouse.gov/wp-content/uploads/2025/07/Americas-AI-Action-Plan.pdf",),
+        mirror=MirrorRef(doc="ai-action-plan-2025", format="pdf", kind="original"),
+        parser="us_action_plan_pdf",
+        expected={"pillar": 3, "heading": 31, "paragraph": 48, "policy-action": 103, "footnote": 30,
+                  "signature": 1},
+        content_type="pdf",
+        us_relation=_author("2025-07-23", "https://www.whitehouse.gov/wp-content/uploads/2025/07/"
+                                          "Americas-AI-Action-Plan.pdf"),
+        notes="Headings: 'Introduction' plus the 30 headings listed in the table of contents (checked "
+              "against it at parse time). Paragraphs are numbered in order within their heading "
+              "(the plan prints no numbers); policy actions are the 'Recommended Policy Actions' bullets "
+              "in print order. The epigraph (a quotation of the President) is a paragraph; the cover, "
+              "contents and blank page are skipped. The recurring label 'Recommended Policy Actions' "
+              "is not a provision (about 1% of the words).",
+    ),
+]
+
+# Not listed here on purpose: us/omb-m-25-21/us-fed-omm2521-2025.global-ai-atlas.reassembled.md
+# (OMB M-25-21, to become us-omb-m-25-21) is in scope but has no parser yet; the registry
+# tests keep that gap visible until it is parsed.
 OUT_OF_SCOPE: dict[str, str] = {}
