@@ -132,15 +132,3 @@ def full_text(prov: Provision, provisions: list[Provision]) -> str:
 
     walk(prov)
     return " ".join(out)
-
-
-def roman(n: int) -> str:
-    """Upper-case Roman numeral (annex and chapter numbers)."""
-    vals = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-            (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
-    out = ""
-    for v, s in vals:
-        while n >= v:
-            out += s
-            n -= v
-    return out

@@ -1,5 +1,6 @@
 """Line joining and de-hyphenation, on text written for the test."""
-from corpus.parsers.pdftext import document_vocabulary, join_lines, strip_repeated
+from corpus.parsers.pdftext import (document_vocabulary, ends_paragraph, fix_spaced_hyphens, join_lines,
+                                    strip_repeated)
 
 
 def test_split_word_is_joined_and_real_compound_keeps_its_hyphen():
@@ -23,3 +24,10 @@ def test_running_headers_and_page_numbers_are_stripped():
     assert all("Framework Convention" not in p for p in out)
     # a body line that recurs on every page, away from the page edges, survives
     assert out[2] == "Intro gamma.\nArticle 3 - Duty\nBody text 3.\nMore text.\nLast gamma."
+
+
+def test_fix_spaced_hyphens_and_paragraph_ends():
+    assert fix_spaced_hyphens(["build capacity -", "a - b"]) == ["build capacity-", "a - b"]
+    assert ends_paragraph("short and done.", 60)
+    assert not ends_paragraph("short but open", 60)
+    assert not ends_paragraph("x" * 59 + ".", 60)

@@ -21,7 +21,7 @@ import re
 
 from corpus.model import ParseError, ParseResult, Provision, ProvisionTree, clean_space
 from corpus.parsers import parser
-from corpus.parsers.itu_text import decode_text
+from corpus.parsers.textutil import decode_text
 
 _ITEM = re.compile(r"^\((\d{1,2})[)\uff09]\s*(.*)$")   # "(3）" has a full-width paren in one file
 

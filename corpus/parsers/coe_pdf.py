@@ -20,9 +20,9 @@ import re
 
 from corpus.model import ParseError, ParseResult, ProvisionTree
 from corpus.parsers import parser
-from corpus.parsers.pdftext import document_vocabulary, join_lines
-from corpus.parsers.unesco_pdf import (TextBlocks, body_lines, ends_sentence, next_letter,
-                                       roman_value, starts_preambular_paragraph)
+from corpus.parsers.pdftext import TextBlocks, body_lines, document_vocabulary, join_lines
+from corpus.parsers.textutil import (ends_sentence, next_letter, roman_value,
+                                     starts_preambular_paragraph)
 
 _DASH = r"\s+[\u2013\u2014-]\s+"
 _PREAMBLE = re.compile(r"^Preamble$")

@@ -11,8 +11,8 @@ import re
 
 from corpus.model import ParseError, ParseResult, Provision, ProvisionTree, clean_space
 from corpus.parsers import parser
-from corpus.parsers.oecd_pdf import ends_paragraph, fix_spaced_hyphens, styled_pages
-from corpus.parsers.pdftext import document_vocabulary, join_lines
+from corpus.parsers.pdftext import (document_vocabulary, ends_paragraph, fix_spaced_hyphens,
+                                    join_lines, styled_pages)
 
 _ITEM = re.compile(r"^(\d{1,2})\.?\s*([A-Z].*)$")
 _BULLET = re.compile(r"^[>\u2022\u25aa\u25cf\uf0a7\uf0d8\u27a2-]\s+(.*)$")

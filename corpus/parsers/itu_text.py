@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from corpus.model import ParseError, ParseResult, Provision, ProvisionTree
 from corpus.parsers import parser
 from corpus.parsers.pdftext import document_vocabulary, join_lines
+from corpus.parsers.textutil import decode_text
 
 # --- shared helpers ------------------------------------------------------------------
 
@@ -29,20 +30,6 @@ _REQ_ID = r"(?:REQ(?:-[A-Z]+)+|ITU-AI-RE-Toolkit-REQ|ML-Int-level)-\d{3}"
 _REQ_COLON = re.compile(rf"(?:^|(?<=\.)|(?<=\. ))({_REQ_ID}):\s*")
 # Y.3172 prints requirements as table rows: the id cell, without a colon, at a line start.
 _REQ_CELL = re.compile(rf"^(REQ(?:-[A-Z]+)+-\d{{3}})(?:\s+(\S.*))?$")
-
-
-def decode_text(data: bytes) -> list[str]:
-    """The lines of a UTF-8 text file; ParseError when the bytes are not text."""
-    if not isinstance(data, (bytes, bytearray)):
-        raise ParseError("expected the bytes of a text file")
-    if data[:5] == b"%PDF-" or b"\x00" in data[:4096]:
-        raise ParseError("expected a plain-text layer, got binary data (PDF?)")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ParseError(f"expected UTF-8 text: {e}") from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    return [l.rstrip() for l in text.split("\n")]
 
 
 def slug(label: str) -> str:

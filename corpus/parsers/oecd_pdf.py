@@ -10,85 +10,13 @@ page is publisher boilerplate and skipped.
 """
 from __future__ import annotations
 
-import ctypes
 import re
-from dataclasses import dataclass
 
 from corpus.model import ParseError, ParseResult, Provision, ProvisionTree, clean_space
 from corpus.parsers import parser
-from corpus.parsers.pdftext import document_vocabulary, join_lines, pdf_pages
-
-
-@dataclass
-class Line:
-    """One text line of a PDF page and whether it is set (almost) entirely in bold."""
-
-    text: str
-    bold: bool
-
-
-def styled_pages(data: bytes) -> list[list[Line]]:
-    """``pdf_pages`` lines with a bold flag per line.
-
-    Headings in these prints are told apart from body text only by their bold face (a
-    wrapped heading line looks like any other line), so the font of each character is
-    read from pdfium. The flags are aligned with the lines of ``pdf_pages``; where the
-    two disagree (pdfium could not read the file and pypdf was used), no line is bold
-    and callers must cope.
-    """
-    pages = pdf_pages(data)
-    flags: list[list[bool]] = []
-    try:
-        import pypdfium2 as pdfium
-        import pypdfium2.raw as raw
-        pdf = pdfium.PdfDocument(data)
-        try:
-            buf = ctypes.create_string_buffer(128)
-            flag_int = ctypes.c_int()
-            for i in range(len(pdf)):
-                page = pdf[i]
-                tp = page.get_textpage()
-                n = tp.count_chars()
-                line_flags: list[bool] = []
-                bold = total = 0
-                for ci in range(n):
-                    ch = chr(raw.FPDFText_GetUnicode(tp.raw, ci))
-                    if ch in "\n\x0c":
-                        line_flags.append(total > 0 and bold / total >= 0.9)
-                        bold = total = 0
-                        continue
-                    if ch.isspace() or ch == "\r":
-                        continue
-                    raw.FPDFText_GetFontInfo(tp.raw, ci, buf, 128, ctypes.byref(flag_int))
-                    total += 1
-                    if b"Bold" in buf.value or raw.FPDFText_GetFontWeight(tp.raw, ci) >= 600:
-                        bold += 1
-                line_flags.append(total > 0 and bold / total >= 0.9)
-                tp.close()
-                page.close()
-                flags.append(line_flags)
-        finally:
-            pdf.close()
-    except Exception:  # unreadable by pdfium: text came from pypdf, styles unknown
-        flags = []
-    out = []
-    for i, page in enumerate(pages):
-        lines = page.split("\n")
-        f = flags[i] if i < len(flags) and len(flags[i]) == len(lines) else [False] * len(lines)
-        out.append([Line(t, b) for t, b in zip(lines, f)])
-    return out
-
-
-def ends_paragraph(line: str, width: int) -> bool:
-    """The text layer has no paragraph marks: a paragraph (or list item) ends at a line
-    that closes a sentence or item and stops well short of the full text width."""
-    return bool(re.search(r"[.;:]$", line)) and len(line) < 0.8 * width
-
-
-def fix_spaced_hyphens(lines: list[str]) -> list[str]:
-    """Word processors sometimes print "capacity -" at a line end for "capacity-"; drop
-    the stray space so that ``join_lines`` can decide about the hyphen."""
-    return [re.sub(r"(\w) -$", r"\1-", l.rstrip()) for l in lines]
+from corpus.parsers.pdftext import (document_vocabulary, ends_paragraph, fix_spaced_hyphens,
+                                    join_lines, styled_pages)
+from corpus.parsers.textutil import roman_value
 
 
 # --- the OECD layout -------------------------------------------------------------------
@@ -106,8 +34,9 @@ _NUMBERED = re.compile(r"^(\d)\.(\d)\.\s+(.+)$")
 _LETTER = re.compile(r"^([a-z])\)\s+(.*)$")
 _ROMAN_ITEM = re.compile(r"^(i{1,3}|iv|v|vi{1,3})\.\s+(.*)$")
 _DEFINITION = re.compile(r"^[\u2012\u2013\u2014\u2015\u2012-]\s+([^:]{2,40}):\s+(.*)$")
-_ROMAN_VALUES = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8,
-                 "IX": 9, "X": 10}
+# OECD Recommendations have a handful of operative clauses (eight here); capping the
+# Roman number keeps an all-capitals line such as "XL. ..." from opening a clause.
+_MAX_CLAUSE = 10
 
 
 def _slug(s: str) -> str:
@@ -263,7 +192,7 @@ def _council(tree: ProvisionTree, blocks: list[_Block], lines: list[tuple[str, b
                                heading=join_lines(fix_spaced_hyphens(head), vocab), num=n)
             clause = item = None
             cur = None
-        elif m_rom and m_rom.group(1) in _ROMAN_VALUES:
+        elif m_rom and 1 <= roman_value(m_rom.group(1)) <= _MAX_CLAUSE:
             r = m_rom.group(1)
             # clauses II-IV and V introduce the principles and recommendations and are
             # printed inside their section; VI-VIII follow Section 2 but govern the whole

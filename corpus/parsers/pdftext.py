@@ -4,13 +4,19 @@ pypdfium2 gives the cleanest text layer here; pypdf is the fallback when pdfium 
 open a file. Line-end hyphens are resolved against the document's own vocabulary, so a
 word split across lines ("regu-/lation") is joined while a real compound ("high-risk")
 keeps its hyphen.
+
+Further down: pages with a bold flag per line (``styled_pages``), the page-furniture-free
+lines of a print (``body_lines``), and collecting lines per provision (``TextBlocks``),
+all shared by several PDF parsers.
 """
 from __future__ import annotations
 
 import collections
+import ctypes
 import re
+from dataclasses import dataclass
 
-from corpus.model import ParseError
+from corpus.model import ParseError, Provision, ProvisionTree
 
 # Left halves that make real compounds when nothing else in the document decides.
 _COMPOUND_PREFIXES = {
@@ -149,3 +155,145 @@ def strip_repeated(pages: list[str], min_share: float = 0.5) -> list[str]:
                 if _shape(l) in furniture or re.fullmatch(r"\s*(-\s*)?\d{1,3}(\s*-)?\s*", l)}
         out.append("\n".join(l for i, l in enumerate(lines) if i not in drop))
     return out
+
+
+# --- layout helpers shared by the PDF parsers ------------------------------------------
+
+@dataclass
+class Line:
+    """One text line of a PDF page and whether it is set (almost) entirely in bold."""
+
+    text: str
+    bold: bool
+
+
+def styled_pages(data: bytes) -> list[list[Line]]:
+    """``pdf_pages`` lines with a bold flag per line.
+
+    Headings in some prints (OECD, G7) are told apart from body text only by their bold
+    face (a wrapped heading line looks like any other line), so the font of each character
+    is read from pdfium. The flags are aligned with the lines of ``pdf_pages``; where the
+    two disagree (pdfium could not read the file and pypdf was used), no line is bold
+    and callers must cope.
+    """
+    pages = pdf_pages(data)
+    flags: list[list[bool]] = []
+    try:
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as raw
+        pdf = pdfium.PdfDocument(data)
+        try:
+            buf = ctypes.create_string_buffer(128)
+            flag_int = ctypes.c_int()
+            for i in range(len(pdf)):
+                page = pdf[i]
+                tp = page.get_textpage()
+                n = tp.count_chars()
+                line_flags: list[bool] = []
+                bold = total = 0
+                for ci in range(n):
+                    ch = chr(raw.FPDFText_GetUnicode(tp.raw, ci))
+                    if ch in "\n\x0c":
+                        line_flags.append(total > 0 and bold / total >= 0.9)
+                        bold = total = 0
+                        continue
+                    if ch.isspace() or ch == "\r":
+                        continue
+                    raw.FPDFText_GetFontInfo(tp.raw, ci, buf, 128, ctypes.byref(flag_int))
+                    total += 1
+                    if b"Bold" in buf.value or raw.FPDFText_GetFontWeight(tp.raw, ci) >= 600:
+                        bold += 1
+                line_flags.append(total > 0 and bold / total >= 0.9)
+                tp.close()
+                page.close()
+                flags.append(line_flags)
+        finally:
+            pdf.close()
+    except Exception:  # unreadable by pdfium: text came from pypdf, styles unknown
+        flags = []
+    out = []
+    for i, page in enumerate(pages):
+        lines = page.split("\n")
+        f = flags[i] if i < len(flags) and len(flags[i]) == len(lines) else [False] * len(lines)
+        out.append([Line(t, b) for t, b in zip(lines, f)])
+    return out
+
+
+def ends_paragraph(line: str, width: int) -> bool:
+    """The text layer has no paragraph marks: a paragraph (or list item) ends at a line
+    that closes a sentence or item and stops well short of the full text width."""
+    return bool(re.search(r"[.;:]$", line)) and len(line) < 0.8 * width
+
+
+def fix_spaced_hyphens(lines: list[str]) -> list[str]:
+    """Word processors sometimes print "capacity -" at a line end for "capacity-"; drop
+    the stray space so that ``join_lines`` can decide about the hyphen."""
+    return [re.sub(r"(\w) -$", r"\1-", l.rstrip()) for l in lines]
+
+
+_PAGE_NUMBER = re.compile(r"[\u2013-]?\s*\d{1,3}\s*[\u2013-]?")
+
+
+def body_lines(data: bytes, drop: re.Pattern | None = None) -> list[str]:
+    """The document's text lines in reading order, without running headers/footers,
+    bare page numbers, blank lines, and lines matching ``drop`` (furniture that
+    appears on too few pages for ``strip_repeated`` to catch it)."""
+    pages = strip_repeated(pdf_pages(data))
+    lines = []
+    for page in pages:
+        kept = [l.strip() for l in page.split("\n") if l.strip()]
+        # strip_repeated looks at two lines per page edge; the CETS header takes three
+        # (title, rule, page number), so a page number can survive at the top.
+        while kept and _PAGE_NUMBER.fullmatch(kept[0]):
+            kept.pop(0)
+        while kept and _PAGE_NUMBER.fullmatch(kept[-1]):
+            kept.pop()
+        lines.extend(l for l in kept if not (drop is not None and drop.match(l)))
+    if not lines:
+        raise ParseError("the PDF has no text layer (expected the printed text of the instrument)")
+    return lines
+
+
+class TextBlocks:
+    """Lines collected per provision, joined (with de-hyphenation against the
+    document's vocabulary) into each provision's text at the end.
+
+    Lines go to the provision last ``open``ed; ``reopen`` sends later lines back to an
+    earlier provision (text that resumes a list item after its sub-items)."""
+
+    def __init__(self, tree: ProvisionTree, vocabulary):
+        self.tree = tree
+        self.vocabulary = vocabulary
+        self.lines: dict[str, list[str]] = {}
+        self.provs: dict[str, Provision] = {}
+        self.current: Provision | None = None
+
+    def open(self, prov: Provision, first_line: str = "") -> Provision:
+        """Make ``prov`` the receiver of the following lines (``first_line`` included)."""
+        self.provs[prov.id] = prov
+        self.lines.setdefault(prov.id, [])
+        self.current = prov
+        if first_line:
+            self.lines[prov.id].append(first_line)
+        return prov
+
+    reopen = open
+
+    def add(self, line: str) -> None:
+        """Append a line to the current provision."""
+        if self.current is None:
+            raise ParseError(f"text before any structure was recognised: {line[:60]!r}")
+        self.lines[self.current.id].append(line)
+
+    def last_line(self) -> str:
+        """The last line given to the current provision ("" if none)."""
+        if self.current is None:
+            return ""
+        got = self.lines[self.current.id]
+        return got[-1] if got else ""
+
+    def finish(self) -> None:
+        """Write the joined text into every provision."""
+        for pid, lines in self.lines.items():
+            if lines:
+                self.tree.append_text(self.provs[pid], join_lines(lines, self.vocabulary))

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 
 from corpus.model import ParseError, ParseResult, Provision, ProvisionTree
 from corpus.parsers import parser
-from corpus.parsers.oecd_pdf import fix_spaced_hyphens
-from corpus.parsers.pdftext import document_vocabulary, join_lines, pdf_pages
+from corpus.parsers.pdftext import document_vocabulary, fix_spaced_hyphens, join_lines, pdf_pages
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 

@@ -14,131 +14,19 @@ Adoption clauses and body paragraphs are kept apart (``adopt-1`` vs ``par-1``) b
 both print as "1.". Paragraph ids stay ``par-N`` whatever container they sit in, since
 counsel cite "Paragraph 57" without the section.
 
-Helpers at the top of this module (``body_lines``, ``TextBlocks``,
-``starts_preambular_paragraph``) are shared with the Council of Europe parser, whose
-treaty print has the same preamble style and the same page furniture problems.
+The line and preamble helpers (``body_lines``, ``TextBlocks`` in ``pdftext``;
+``starts_preambular_paragraph`` in ``textutil``) are shared with the Council of Europe
+parser, whose treaty print has the same preamble style and the same page furniture problems.
 """
 from __future__ import annotations
 
 import re
 
-from corpus.model import ParseError, ParseResult, Provision, ProvisionTree, roman
+from corpus.model import ParseError, ParseResult, ProvisionTree
 from corpus.parsers import parser
-from corpus.parsers.pdftext import document_vocabulary, join_lines, pdf_pages, strip_repeated
-
-# ---------------------------------------------------------------------------
-# Shared helpers (also used by corpus.parsers.coe_pdf)
-# ---------------------------------------------------------------------------
-
-# Preambular paragraphs open with a participle or adjective of mind, optionally
-# introduced by "Also"/"Further" ("Recognizing", "Also recalling", "Bearing in mind",
-# "Mindful also of", "Conscious of"). "United" is excluded because it ends in -ed and
-# starts many wrapped lines ("United Nations ...").
-_MIND_WORDS = "conscious|mindful|aware|convinced|cognizant|cognisant|deeply"
-_PREAMBLE_WORD = re.compile(
-    r"^(?:"
-    rf"(?:Also|Further|Furthermore)\s+(?:[a-z]+(?:ing|ed)|{_MIND_WORDS})"   # "Also recalling"
-    rf"|(?!United\b)[A-Z][a-z]+(?:ing|ed)"                                 # "Recognizing"
-    rf"|{_MIND_WORDS.title()}"                                              # "Mindful"
-    r")\b")
-
-_PAGE_NUMBER = re.compile(r"[\u2013-]?\s*\d{1,3}\s*[\u2013-]?")
-
-
-def starts_preambular_paragraph(line: str, previous: str) -> bool:
-    """True when ``line`` opens a new preambular paragraph: it starts with a
-    considering-word and the text before it closed a paragraph (with "," or ";", the
-    separators of a resolution's or treaty's preamble)."""
-    return bool(_PREAMBLE_WORD.match(line)) and previous.rstrip().endswith((",", ";"))
-
-
-def body_lines(data: bytes, drop: re.Pattern | None = None) -> list[str]:
-    """The document's text lines in reading order, without running headers/footers,
-    bare page numbers, blank lines, and lines matching ``drop`` (furniture that
-    appears on too few pages for ``strip_repeated`` to catch it)."""
-    pages = strip_repeated(pdf_pages(data))
-    lines = []
-    for page in pages:
-        kept = [l.strip() for l in page.split("\n") if l.strip()]
-        # strip_repeated looks at two lines per page edge; the CETS header takes three
-        # (title, rule, page number), so a page number can survive at the top.
-        while kept and _PAGE_NUMBER.fullmatch(kept[0]):
-            kept.pop(0)
-        while kept and _PAGE_NUMBER.fullmatch(kept[-1]):
-            kept.pop()
-        lines.extend(l for l in kept if not (drop is not None and drop.match(l)))
-    if not lines:
-        raise ParseError("the PDF has no text layer (expected the printed text of the instrument)")
-    return lines
-
-
-class TextBlocks:
-    """Lines collected per provision, joined (with de-hyphenation against the
-    document's vocabulary) into each provision's text at the end.
-
-    Lines go to the provision last ``open``ed; ``reopen`` sends later lines back to an
-    earlier provision (text that resumes a list item after its sub-items)."""
-
-    def __init__(self, tree: ProvisionTree, vocabulary):
-        self.tree = tree
-        self.vocabulary = vocabulary
-        self.lines: dict[str, list[str]] = {}
-        self.provs: dict[str, Provision] = {}
-        self.current: Provision | None = None
-
-    def open(self, prov: Provision, first_line: str = "") -> Provision:
-        """Make ``prov`` the receiver of the following lines (``first_line`` included)."""
-        self.provs[prov.id] = prov
-        self.lines.setdefault(prov.id, [])
-        self.current = prov
-        if first_line:
-            self.lines[prov.id].append(first_line)
-        return prov
-
-    reopen = open
-
-    def add(self, line: str) -> None:
-        """Append a line to the current provision."""
-        if self.current is None:
-            raise ParseError(f"text before any structure was recognised: {line[:60]!r}")
-        self.lines[self.current.id].append(line)
-
-    def last_line(self) -> str:
-        """The last line given to the current provision ("" if none)."""
-        if self.current is None:
-            return ""
-        got = self.lines[self.current.id]
-        return got[-1] if got else ""
-
-    def finish(self) -> None:
-        """Write the joined text into every provision."""
-        for pid, lines in self.lines.items():
-            if lines:
-                self.tree.append_text(self.provs[pid], join_lines(lines, self.vocabulary))
-
-
-def roman_value(s: str) -> int:
-    """Integer value of a Roman numeral (upper or lower case); 0 if it is not one."""
-    vals = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
-    s = s.lower()
-    if not s or any(c not in vals for c in s):
-        return 0
-    total = 0
-    for i, c in enumerate(s):
-        v = vals[c]
-        total += -v if i + 1 < len(s) and vals[s[i + 1]] > v else v
-    return total if roman(total).lower() == s else 0
-
-
-def next_letter(letter: str | None) -> str:
-    """The item letter after ``letter`` ("a" when there is none yet)."""
-    return "a" if letter is None else chr(ord(letter) + 1)
-
-
-def ends_sentence(line: str) -> bool:
-    """Whether a line closes a sentence (so what follows may start a new block)."""
-    return line.rstrip().rstrip("”’\"')").endswith((".", ":", ";"))
-
+from corpus.parsers.pdftext import TextBlocks, body_lines, document_vocabulary, join_lines
+from corpus.parsers.textutil import (ends_sentence, next_letter, roman_value,
+                                     starts_preambular_paragraph)
 
 # ---------------------------------------------------------------------------
 # UNESCO Recommendation
