@@ -152,7 +152,7 @@ def corpus_show(provision_id, out, as_json):
     if doc["source_kind"] != "original":
         click.echo(f"NOTE: text from a {doc['source_kind'].upper()}, not the publisher's original")
     if p["text"]:
-        click.echo("\n" + textwrap.fill(p["text"], width=100) + "\n")
+        click.echo("\n" + textwrap.fill(p["text"], width=100, break_on_hyphens=False) + "\n")
     for k in kids:
         click.echo(f"  {k['pinpoint']}: {textwrap.shorten(k['text'] or k['heading'], 90)}")
     click.echo(f"\nsource: {doc['url']}\nretrieved: {doc['retrieved_at']} via {doc['transport']}"

@@ -23,7 +23,7 @@ _COMPOUND_PREFIXES = {
     "non", "cross", "self", "co", "multi", "high", "low", "well", "long", "short", "real",
     "state", "anti", "pre", "post", "inter", "sub", "human", "machine", "risk", "rights",
     "decision", "open", "third", "general", "large", "small", "medium", "end", "data",
-    "privacy", "socio", "multi-stakeholder", "AI", "ex", "follow", "up", "full",
+    "privacy", "socio", "multi-stakeholder", "AI", "ex", "follow", "up", "full", "like",
 }
 
 _HYPHEN_END = re.compile(r"(\w+)[-\u00ad]$")
@@ -72,32 +72,28 @@ def join_lines(lines: list[str], vocabulary: collections.Counter | None = None) 
 
     ``vocabulary`` counts the words of the whole document (``document_vocabulary``); with
     it, "regu-" + "lation" becomes "regulation" because "regulation" occurs elsewhere,
-    and "high-" + "risk" stays "high-risk" because the hyphenated form does.
+    and "high-" + "risk" stays "high-risk" because the hyphenated form does. A soft
+    hyphen (U+00AD) always joins.
     """
     vocab = vocabulary if vocabulary is not None else document_vocabulary(lines)
-    out = ""
+    parts: list[str] = []
     for raw in lines:
         line = raw.strip()
         if not line:
             continue
-        if not out:
-            out = line
-            continue
-        m = _HYPHEN_END.search(out)
-        if m and out.endswith(("-", "\u00ad")):
-            left = m.group(1)
+        prev = parts[-1] if parts else ""
+        # only the tail is searched: the accumulated part can be a whole page long
+        m = _HYPHEN_END.search(prev[-80:]) if prev.endswith(("-", "\u00ad")) else None
+        if m:
             first = re.match(r"[A-Za-z]+", line)
-            right = first.group(0) if first else ""
-            if right and _keep_hyphen(left, right, vocab):
-                out = out.rstrip("\u00ad") if out.endswith("\u00ad") else out
-                out = out[:-1] + "-" + line
-            elif right:
-                out = out[:-1] + line
+            if first is None:            # "AI-" + "2024": a compound with a number
+                parts[-1] = prev + line
             else:
-                out = out + line
+                keep = not prev.endswith("\u00ad") and _keep_hyphen(m.group(1), first.group(0), vocab)
+                parts[-1] = prev[:-1] + ("-" if keep else "") + line
         else:
-            out = out + " " + line
-    return out
+            parts.append(line)
+    return " ".join(parts)
 
 
 def _keep_hyphen(left: str, right: str, vocab: collections.Counter) -> bool:
@@ -107,7 +103,11 @@ def _keep_hyphen(left: str, right: str, vocab: collections.Counter) -> bool:
         return vocab[hyph] >= vocab[joined]
     if right[:1].isupper() or left.isupper() or left.isdigit():
         return True
-    return left.lower() in _COMPOUND_PREFIXES
+    if left.lower() in _COMPOUND_PREFIXES:
+        return True
+    # a document that writes "AI-related" and "security-related" means "deepfake-related"
+    tail = "-" + right.lower()
+    return len(right) >= 4 and sum(1 for w in vocab if w.endswith(tail)) >= 2
 
 
 def document_vocabulary(lines_or_text) -> collections.Counter:
