@@ -70,7 +70,7 @@ def _page_chars(page) -> list[_Char]:
                 continue        # pdfium's own line breaks: the geometry decides lines
             l, b, r, t = tp.get_charbox(i)
             # per character, so ligatures and soft hyphens come out as in pdf_pages
-            ch = " " if text[i].isspace() else pdftext._normalise(text[i])
+            ch = " " if text[i].isspace() else pdftext.normalise(text[i])
             out.append(_Char(ch, l, b, r, t))
         return out
     finally:

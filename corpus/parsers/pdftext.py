@@ -43,7 +43,7 @@ def pdf_pages(data: bytes) -> list[str]:
                 pages.append(tp.get_text_range())
                 tp.close()
                 page.close()
-            return [_normalise(p) for p in pages]
+            return [normalise(p) for p in pages]
         finally:
             pdf.close()
     except Exception as pdfium_error:  # damaged or unusual file: try the other reader
@@ -52,12 +52,14 @@ def pdf_pages(data: bytes) -> list[str]:
 
             import pypdf
             reader = pypdf.PdfReader(io.BytesIO(data))
-            return [_normalise(p.extract_text() or "") for p in reader.pages]
+            return [normalise(p.extract_text() or "") for p in reader.pages]
         except Exception as pypdf_error:
             raise ParseError(f"not a readable PDF (pdfium: {pdfium_error}; pypdf: {pypdf_error})") from None
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
+    """pdfium text with ligatures expanded, typographic and soft hyphens as "-", no-break
+    spaces as spaces, and trailing blanks removed from each line."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # pdfium marks soft hyphens at line ends as U+0002 or U+00AD, and form feeds between columns
     text = text.replace("\u0002", "-").replace("\ufffe", "-").replace("\x0c", "\n")
@@ -120,7 +122,7 @@ def document_vocabulary(lines_or_text) -> collections.Counter:
 
 # Running headers and footers sit in the first or last lines of a page; looking only
 # there keeps a body line that merely recurs ("Article 5 ...") from being stripped.
-_EDGE_LINES = 2
+_EDGE_LINES = 3
 
 
 def _edges(page: str) -> list[tuple[int, str]]:
