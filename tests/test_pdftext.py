@@ -18,12 +18,13 @@ def test_unknown_compound_decided_by_prefix_and_case():
 
 def test_running_headers_and_page_numbers_are_stripped():
     words = ["alpha", "beta", "gamma", "delta", "epsilon"]
-    pages = [f"Framework Convention 2024\nIntro {w}.\nArticle {i} - Duty\nBody text {i}.\n"
-             f"More text.\nLast {w}.\n{i}" for i, w in enumerate(words, 1)]
+    pages = [f"Framework Convention 2024\nIntro {w}.\nSecond {w}.\nArticle {i} - Duty\nBody text {i}.\n"
+             f"More text.\nPenultimate {w}.\nLast {w}.\n{i}" for i, w in enumerate(words, 1)]
     out = strip_repeated(pages)
     assert all("Framework Convention" not in p for p in out)
     # a body line that recurs on every page, away from the page edges, survives
-    assert out[2] == "Intro gamma.\nArticle 3 - Duty\nBody text 3.\nMore text.\nLast gamma."
+    assert out[2] == ("Intro gamma.\nSecond gamma.\nArticle 3 - Duty\nBody text 3.\nMore text.\n"
+                      "Penultimate gamma.\nLast gamma.")
 
 
 def test_fix_spaced_hyphens_and_paragraph_ends():
