@@ -1,13 +1,8 @@
 """itu sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source, USRelation  # noqa: F401
+from corpus.sources.base import MirrorRef, Source
 
-# No act of record ties the United States to these particular texts; its standing is
-# that of an ITU Member State (ITU-T Recommendations are approved by Member States and
-# Sector Members under WTSA Resolution 1).
-_US_MEMBER = (USRelation("member", "1908",
-                         "The United States is an ITU Member State; ITU-T Recommendations are "
-                         "approved by Member States/Sector Members",
-                         "https://www.itu.int/online/mm/scripts/gensel8"),)
+# No act of record ties the United States to these particular texts (it takes part in
+# ITU-T as a Member State, like every other), so no us_relation is declared.
 
 _REC_NOTES = ("Mirror: third-party text layer (pdftotext) of the official PDF, running headers, "
               "page numbers and TOC leaders removed, tables flattened row by row, figures lost. "
@@ -28,7 +23,7 @@ def _rec(rec: str, title: str, approved: str, month: str, expected: dict, extra:
         urls=(f"https://www.itu.int/rec/dologin_pub.asp?lang=e&id=T-REC-{rec}-{yyyymm}-I!!PDF-E&type=items",
               f"https://www.itu.int/rec/T-REC-{rec}"),
         mirror=MirrorRef(doc=f"itu-t-y{code[1:]}", format="text"), parser="itu_t_rec_text",
-        expected=expected, content_type="pdf", us_relation=_US_MEMBER,
+        expected=expected, content_type="pdf",
         notes=_REC_NOTES + extra,
         live_parser="", live_kind="original")
 
@@ -66,7 +61,7 @@ SOURCES: list[Source] = [
         mirror=MirrorRef(doc="itu-ai-ready-2", format="text"), parser="itu_report_text",
         expected={"paragraph": 4, "chapter": 6, "section": 12, "subsection": 13, "requirement": 28,
                   "appendix": 2, "item": 31},
-        content_type="pdf", us_relation=_US_MEMBER,
+        content_type="pdf",
         notes="Mirror: third-party text layer (pdftotext), near complete (the FAQ/References pages "
               "are ~30 characters short, unverified); tables flattened, figures lost. Cover, title "
               "page, table of contents, chapter tabs and back cover are not body. Chapter sections "
