@@ -76,6 +76,10 @@ class LiveTransport:
     def fetch(self, source: Source) -> Fetched:
         """Fetch ``source.urls[0]`` (conditionally) and archive the bytes."""
         from corpus.fetch import FetchError
+        if source.live_parser is None:
+            raise Unavailable(source.id, f"no parser reads what {source.urls[0]} serves yet (the "
+                                         "mirror holds a conversion or translation); skipped in live "
+                                         "runs - build with --mirror to include it", missing=True)
         parser = source.live_parser or source.parser
         prev = self.archive.last_fetch(source.id)
         if prev is not None and prev.transport != "live":

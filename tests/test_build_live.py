@@ -1,6 +1,7 @@
 """The live transport end to end: a real HTTP server on 127.0.0.1 plays the publisher."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -97,3 +98,12 @@ def test_failed_fetch_keeps_last_good_or_fails_loudly(tmp_path, publisher):
     r = build_corpus(tmp_path / "fresh", session=session(), progress=False)
     assert not r.ok and [(f.doc_id, f.check) for f in r.failures] == [("t-b", "fetch")]
     assert "500" in r.failures[0].message
+
+
+def test_source_without_a_live_parser_is_skipped_with_notice(tmp_path, publisher, monkeypatch):
+    conv = sources.REGISTRY["t-b"]
+    monkeypatch.setitem(sources.REGISTRY, "t-b", dataclasses.replace(conv, live_parser=None))
+    r = build_corpus(tmp_path / "out", session=session(), progress=False)
+    assert r.ok and r.documents == 1
+    assert any(n.startswith("t-b:") and "--mirror" in n for n in r.notices)
+    assert not any(path == "/b" for path, _ in Publisher.log)

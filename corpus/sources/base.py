@@ -60,7 +60,9 @@ class Source:
     notes: str = ""
     # When the mirror holds a conversion (e.g. markdown of a whitehouse.gov page), the live
     # URL serves another format: the parser for those bytes. Empty: the same parser.
-    live_parser: str = ""
+    # None: no parser reads the live edition yet, so live runs skip the document with a
+    # notice (build with --mirror to include it).
+    live_parser: str | None = ""
     live_kind: str = "original"   # what the live URL serves: original, original-draft, ...
 
     def __post_init__(self):
