@@ -18,7 +18,7 @@ SOURCES: list[Source] = [
         binding=True, binds="providers of generative AI services to the public in the PRC",
         urls=("https://www.cac.gov.cn/2023-07/13/c_1690898327029107.htm",),
         mirror=MirrorRef(doc="genai-interim-measures-2023", format="markdown", lang="en"),
-        parser="cn_measures_markdown", live_parser="", live_kind="original",
+        parser="cn_measures_markdown", live_parser=None,  # live: the Chinese original
         expected={"preamble": 1, "signature": 1, "heading": 1, "chapter": 5, "article": 24,
                   "item": 13, "footnote": 6},
         content_type="html",
@@ -38,7 +38,7 @@ SOURCES: list[Source] = [
         binding=True, binds="network information service providers in the PRC",
         urls=("https://www.cac.gov.cn/",),
         mirror=MirrorRef(doc="ai-labeling-measures-2025", format="text", lang="en"),
-        parser="cn_measures_text", expected={"heading": 1, "article": 14, "item": 10},
+        parser="cn_measures_text", live_parser=None, expected={"heading": 1, "article": 14, "item": 10},
         content_type="text",
         notes="Unofficial English translation (AGORA/CSET). The exact CAC page is not known: the URL "
               "is the CAC site; the Chinese original is not in the mirror.",
@@ -68,7 +68,7 @@ SOURCES: list[Source] = [
         binding=False, binds="no one (technical guidance)",
         urls=("https://www.tc260.org.cn/front/postDetail.html?id=20240909102807",),
         mirror=MirrorRef(doc="tc260-ai-safety-governance-framework-v1", format="text", lang="en"),
-        parser="cn_tc260_text",
+        parser="cn_tc260_text", live_parser=None,
         expected={"heading": 2, "preamble": 1, "section": 6, "subsection": 40, "item": 82},
         content_type="text",
         notes="English AGORA conversion. The closing risk-to-measures table is '[Omitted.]' in the "

@@ -68,7 +68,7 @@ SOURCES: list[Source] = [
         binds="no one: a political statement of the G7 Leaders",
         urls=(_STATEMENT_URL,),
         mirror=MirrorRef(doc="g7-leaders-statement-hiroshima-ai-process-2023", format="markdown"),
-        parser="whitehouse_md",
+        parser="whitehouse_md", live_parser="whitehouse_html",
         expected={"paragraph": 3},
         content_type="html",
         us_relation=(USRelation(

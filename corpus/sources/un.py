@@ -70,6 +70,7 @@ SOURCES: list[Source] = [
         urls=("https://www.un.org/global-digital-compact/sites/default/files/2024-09/Global%20Digital%20Compact%20-%20English_0.pdf",),
         mirror=MirrorRef(doc="global-digital-compact-2024", format="markdown"),
         parser="un_numbered_text",
+        live_parser=None,  # the live URL serves the UN PDF; the mirror holds a text extraction
         expected={"heading": 22, "paragraph": 74, "point": 94, "footnote": 6},
         content_type="pdf",
         us_relation=(USRelation(
