@@ -36,7 +36,7 @@ SOURCES: list[Source] = [
         urls=("https://bidenwhitehouse.archives.gov/briefing-room/presidential-actions/2023/10/30/"
               "executive-order-on-the-safe-secure-and-trustworthy-development-and-use-of-artificial-intelligence/",),
         mirror=MirrorRef(doc="eo-14110", format="markdown", kind="conversion"),
-        parser="whitehouse_md",
+        parser="whitehouse_md", live_parser="whitehouse_html",  # the live page is HTML
         expected={"preamble": 1, "section": 29, "subsection": 129, "point": 187, "subpoint": 85,
                   "item": 4, "paragraph": 1, "signature": 1},
         content_type="html",
@@ -81,7 +81,7 @@ SOURCES: list[Source] = [
         urls=("https://www.whitehouse.gov/presidential-actions/2025/07/"
               "accelerating-federal-permitting-of-data-center-infrastructure/",),
         mirror=MirrorRef(doc="eo-14318", format="markdown", kind="conversion"),
-        parser="whitehouse_md",
+        parser="whitehouse_md", live_parser="whitehouse_html",  # the live page is HTML
         expected={"preamble": 1, "section": 10, "subsection": 22, "point": 11, "signature": 1},
         content_type="html",
         us_relation=_author("2025-07-23", "90 FR 35385"),
@@ -114,7 +114,7 @@ SOURCES: list[Source] = [
         urls=("https://www.whitehouse.gov/presidential-actions/2025/07/"
               "promoting-the-export-of-the-american-ai-technology-stack/",),
         mirror=MirrorRef(doc="eo-14320", format="markdown", kind="conversion"),
-        parser="whitehouse_md",
+        parser="whitehouse_md", live_parser="whitehouse_html",  # the live page is HTML
         expected={"preamble": 1, "section": 5, "subsection": 12, "point": 13, "subpoint": 5, "signature": 1},
         content_type="html",
         us_relation=_author("2025-07-23", "90 FR 35393"),
@@ -130,7 +130,7 @@ SOURCES: list[Source] = [
         binding=True, binds=_BINDS_EO,
         urls=("https://www.whitehouse.gov/presidential-actions/2025/11/launching-the-genesis-mission/",),
         mirror=MirrorRef(doc="eo-genesis-mission-2025-11", format="markdown", kind="conversion"),
-        parser="whitehouse_md",
+        parser="whitehouse_md", live_parser="whitehouse_html",  # the live page is HTML
         expected={"preamble": 1, "section": 7, "subsection": 22, "point": 31, "signature": 1},
         content_type="html",
         us_relation=_author("2025-11-24", "https://www.whitehouse.gov/presidential-actions/2025/11/"
@@ -149,7 +149,7 @@ SOURCES: list[Source] = [
         urls=("https://www.whitehouse.gov/presidential-actions/2025/12/"
               "eliminating-state-law-obstruction-of-national-artificial-intelligence-policy/",),
         mirror=MirrorRef(doc="eo-national-ai-policy-framework-2025-12", format="markdown", kind="conversion"),
-        parser="whitehouse_md",
+        parser="whitehouse_md", live_parser="whitehouse_html",  # the live page is HTML
         expected={"preamble": 1, "section": 9, "subsection": 8, "point": 6, "signature": 1},
         content_type="html",
         us_relation=_author("2025-12-11", "https://www.whitehouse.gov/presidential-actions/2025/12/"
@@ -170,7 +170,7 @@ SOURCES: list[Source] = [
               "promoting-advanced-artificial-intelligence-innovation-and-security/",),
         mirror=MirrorRef(doc="eo-2026-06-02-advanced-ai-innovation-security", format="markdown",
                          kind="conversion"),
-        parser="whitehouse_md",
+        parser="whitehouse_md", live_parser="whitehouse_html",  # the live page is HTML
         expected={"preamble": 1, "section": 5, "subsection": 13, "point": 8, "signature": 1},
         content_type="html",
         us_relation=_author("2026-06-02", "https://www.whitehouse.gov/presidential-actions/2026/06/"
@@ -190,7 +190,7 @@ SOURCES: list[Source] = [
         urls=("https://www.whitehouse.gov/releases/2026/03/"
               "president-donald-j-trump-unveils-national-ai-legislative-framework/",),
         mirror=MirrorRef(doc="national-ai-legislative-framework-2026-03", format="markdown", kind="conversion"),
-        parser="whitehouse_md",
+        parser="whitehouse_md", live_parser="whitehouse_html",  # the live page is HTML
         expected={"paragraph": 5, "item": 6},
         content_type="html",
         us_relation=_author("2026-03-20", "https://www.whitehouse.gov/releases/2026/03/"
@@ -223,9 +223,47 @@ SOURCES: list[Source] = [
               "contents and blank page are skipped. The recurring label 'Recommended Policy Actions' "
               "is not a provision (about 1% of the words).",
     ),
+    Source(
+        id="us-omb-m-25-21",
+        title="OMB Memorandum M-25-21: Accelerating Federal Use of AI through Innovation, Governance, "
+              "and Public Trust",
+        short_title="OMB M-25-21",
+        publisher="Office of Management and Budget, Executive Office of the President",
+        family="us", instrument_type="memorandum",
+        date_adopted="2025-04-03",
+        version="M-25-21 of 3 April 2025 (rescinds M-24-10); text from a third-party extraction of the "
+                "signed PDF",
+        binding=True,
+        binds="heads of federal executive departments and agencies",
+        urls=("https://www.whitehouse.gov/wp-content/uploads/2025/02/"
+              "M-25-21-Accelerating-Federal-Use-of-AI-through-Innovation-Governance-and-Public-Trust.pdf",),
+        mirror=MirrorRef(doc="omb-m-25-21", format="markdown"),
+        parser="omb_memo_text",
+        expected={"heading": 8, "signature": 1, "paragraph": 14, "appendix": 1, "section": 8,
+                  "subsection": 28, "point": 34, "subpoint": 45, "item": 31, "definition": 19,
+                  "table-row": 11, "footnote": 34},
+        content_type="pdf",
+        live_parser=None,  # the live URL serves the scanned PDF
+        us_relation=(USRelation("author", "2025-04-03", "Issued by the Director of OMB under EO 14179",
+                                "https://www.whitehouse.gov/wp-content/uploads/2025/02/M-25-21-Accelerating-"
+                                "Federal-Use-of-AI-through-Innovation-Governance-and-Public-Trust.pdf"),),
+        notes="Mirror copy is a third-party text extraction of the scanned, OCR'd signed PDF (25 pages); "
+              "a live fetch gets the PDF itself, which this text parser cannot read (no PDF parser for "
+              "this memo yet). OCR artefacts are kept in the provision text as found ('0MB' for OMB, "
+              "'ofArtificial', 'AL' for AI, the garbled signature); only the numbering is interpreted: "
+              "roman markers read as '1.', '11.', '111.', 'm.', '1v.', 'v1.', 'v11.' become i-vii in ids "
+              "and pinpoints (sec-1/b/iii, 'Appendix, Sec. 1(b)(iii)'), and the letter list of Sec. 6 "
+              "reads '1.' as i and l and 'J.' as j. Footnote reference numbers stay inline in the text "
+              "('agencies 1 are'). Headings: the header (letterhead to SUBJECT), the 3 cover-memo "
+              "headings and 3 bold cover-memo sub-headings (memo/hd-N), and the table container; "
+              "cover-memo paragraphs are numbered in order (memo/par-N). Sec. 5 definitions are "
+              "sec-5/def-<term>. Paragraphs also count the 3 flush paragraphs closing lists "
+              "(sec-1/b/par-1, sec-7/par-1, sec-7/par-2) and the 2 asterisk notes of the Consolidated "
+              "Table of Actions (table/note-N); its 11 rows are table/row-N in print order, text "
+              "'responsible | action | section | deadline' (the extraction has no column headings; "
+              "row 3 prints '3(C)(i)' for 3(c)(i)). Page numbers are dropped; there are no running "
+              "headers.",
+    ),
 ]
 
-# Not listed here on purpose: us/omb-m-25-21/us-fed-omm2521-2025.global-ai-atlas.reassembled.md
-# (OMB M-25-21, to become us-omb-m-25-21) is in scope but has no parser yet; the registry
-# tests keep that gap visible until it is parsed.
 OUT_OF_SCOPE: dict[str, str] = {}
