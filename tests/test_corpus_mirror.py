@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -28,8 +29,10 @@ MIN_COUNTS = {  # the issue's minimums, checked on the published export
 
 
 def govkb(*args, check=True):
+    # the mirror is always named explicitly: $GOVKB_MIRROR (set by CI) must not leak in
+    env = {k: v for k, v in os.environ.items() if k != "GOVKB_MIRROR"}
     proc = subprocess.run([sys.executable, "-m", "govkb.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"govkb {' '.join(map(str, args))} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
     return proc
