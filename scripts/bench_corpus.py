@@ -42,8 +42,12 @@ def main() -> None:
             print(f"{label:>12}: {r.documents} documents, {r.provisions} provisions, {r.seconds:.1f} s "
                   f"({r.provisions / r.seconds:,.0f} provisions/s; {r.seconds / floor:.0f}x the I/O floor)"
                   f" - target < 60 s: {'met' if r.seconds < 60 else 'MISSED'}")
-        slow = sorted((o for o in r.outcomes if o.status == "parsed"), key=lambda o: -o.seconds)[:5]
-        print("slowest documents: " + ", ".join(f"{o.doc_id} {o.seconds:.1f} s" for o in slow))
+        print(f"\n{'document':<44} {'provisions':>10} {'coverage':>9} {'seconds':>8}")
+        for o in sorted(r.outcomes, key=lambda o: -o.seconds):
+            if o.status == "parsed":
+                print(f"{o.doc_id:<44} {o.provisions:>10} {o.coverage:>9.1%} {o.seconds:>8.2f}")
+            else:
+                print(f"{o.doc_id:<44} {o.status}: {o.message}")
 
 
 if __name__ == "__main__":

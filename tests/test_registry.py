@@ -59,3 +59,12 @@ def test_every_mirror_file_is_parsed_or_out_of_scope(mirror):
     both = [f for f in used if f in sources.OUT_OF_SCOPE]
     assert both == [], "a file cannot be both parsed and out of scope"
     assert all(len(why) > 20 for why in sources.OUT_OF_SCOPE.values())
+
+
+@pytest.mark.parametrize("source_id", sorted(sources.REGISTRY))
+def test_every_mirror_document_passes_its_gates(source_id, parsed):
+    """One walk over the whole registry (as juriscraper does over its courts): each
+    document in the mirror parses and passes every gate, and the mirror copy is
+    recognised as what the registry says it is."""
+    from corpus.checks import check_document
+    assert check_document(sources.get(source_id), parsed(source_id)) == []
