@@ -107,3 +107,47 @@ def test_source_without_a_live_parser_is_skipped_with_notice(tmp_path, publisher
     assert r.ok and r.documents == 1
     assert any(n.startswith("t-b:") and "--mirror" in n for n in r.notices)
     assert not any(path == "/b" for path, _ in Publisher.log)
+
+
+REAL = {  # registry id -> the media type its publisher serves
+    "eu-ai-act": "text/html; charset=UTF-8",
+    "us-eo-14179": "text/html; charset=UTF-8",
+    "coe-cets-225": "application/pdf",
+}
+
+
+def test_live_build_of_real_documents_served_on_loopback(tmp_path, mirror, monkeypatch):
+    """The same parsers on the same bytes as the mirror build, but fetched over HTTP."""
+    real = {sid: sources.get(sid) for sid in REAL}
+    files = {f"/{sid}": (mirror.read(mirror.find(s.mirror)), REAL[sid]) for sid, s in real.items()}
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/robots.txt":
+                body, ctype = b"User-agent: *\nDisallow: /private/\n", "text/plain"
+            else:
+                body, ctype = files[self.path]
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setattr(sources, "REGISTRY", {
+        sid: dataclasses.replace(s, urls=(f"{base}/{sid}",)) for sid, s in real.items()})
+    try:
+        r = build_corpus(tmp_path / "out", session=session(), progress=False)
+    finally:
+        server.shutdown()
+    assert r.ok, r.failures
+    docs = {d["id"]: d for d in (json.loads(l) for l in (tmp_path / "out/export/documents.jsonl").read_text().splitlines())}
+    for sid, s in real.items():
+        assert docs[sid]["counts"] == {k: v for k, v in s.expected.items() if v}
+        assert docs[sid]["transport"] == "live" and docs[sid]["source_kind"] == "original"
+        assert docs[sid]["sha256"] == hashlib.sha256(files[f"/{sid}"][0]).hexdigest()
