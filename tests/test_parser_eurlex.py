@@ -334,3 +334,9 @@ def test_ai_act_renamed_note_class_fails_counts(mirror_bytes):
     data = mirror_bytes("ai-act", "html").replace(b'class="oj-note"', b'class="oj-remark"')
     fails = check_document(sources.get("eu-ai-act"), parse(data, "eu-ai-act"))
     assert any(f.check == "counts" and "footnote" in f.message for f in fails)
+
+
+def test_source_line_wrapped_after_a_hyphen_keeps_the_compound(parsed):
+    """EUR-Lex's HTML breaks source lines after some hyphens ("High-\\nrisk")."""
+    text = {p.id: p.text for p in parsed("eu-ai-act").provisions}["eu-ai-act/art-40/par-1"]
+    assert text.startswith("High-risk AI systems") and "High- risk" not in text

@@ -119,7 +119,12 @@ def node_text(el) -> str:
         walk(el)
     finally:
         el.tail = tail
-    return clean_space("".join(out))
+    # The OJ converter wraps source lines after real hyphens ("High-\nrisk"); a browser
+    # shows "High- risk". OJ HTML has no soft hyphenation, so keep the hyphen, drop the break.
+    return clean_space(_WRAPPED_HYPHEN.sub("-", "".join(out)))
+
+
+_WRAPPED_HYPHEN = re.compile(r"(?<=\w)-[ \t]*\n\s*(?=[a-z])")
 
 
 def _rows(table) -> list:
