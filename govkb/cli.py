@@ -134,7 +134,8 @@ def corpus_show(provision_id, out, as_json):
         click.echo(f"{doc['title']}\n{doc['url']}\n")
         for p in kb.provisions(provision_id):
             if p["parent_id"] is None:
-                click.echo(f"  {p['id']:<50} {p['pinpoint']}  {p['heading']}")
+                gist = textwrap.shorten(p["heading"] or p["text"] or "(sub-provisions)", 70)
+                click.echo(f"  {p['id']:<48} {p['pinpoint']:<24} {gist}")
         return
     p = kb.provision(provision_id)
     if p is None:
