@@ -12,6 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Sequence
 from urllib.parse import urlsplit
 
 from corpus import sources
@@ -31,6 +32,21 @@ OFFLINE_AFTER = 3
 
 class BuildError(RuntimeError):
     """The build cannot start (bad options, unusable mirror, unknown document id)."""
+
+
+class StageError(RuntimeError):
+    """A later stage's gate failed; names the stage and, where one is to blame, the document."""
+
+    def __init__(self, stage: str, message: str, doc_id: str = "all documents"):
+        super().__init__(message)
+        self.stage = stage
+        self.doc_id = doc_id
+
+
+# A stage: fn(staged knowledge base, staging dir, output dir, progress) -> None. It may
+# write tables into the knowledge base and directories into the staging dir (published
+# next to export/), and keep caches under the output dir.
+Stage = Callable[[KnowledgeBase, Path, Path, bool], None]
 
 
 @dataclass
@@ -60,9 +76,12 @@ class BuildReport:
 
 
 def build_corpus(out: str | Path, *, mirror: str | Path | None = None, only: list[str] | None = None,
-                 accept_drift: bool = False, progress: bool = True, session=None) -> BuildReport:
+                 accept_drift: bool = False, progress: bool = True, session=None,
+                 stages: Sequence[Stage] = ()) -> BuildReport:
     """Build the corpus into ``out``; see the module docstring. ``session`` overrides the
-    live HTTP session (tests point it at a local server)."""
+    live HTTP session (tests point it at a local server). ``stages`` run on the staged
+    knowledge base before anything is published (the NLP stage is one); a stage that
+    raises ``StageError`` stops the build like a failed gate."""
     t0 = time.monotonic()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -162,7 +181,16 @@ def build_corpus(out: str | Path, *, mirror: str | Path | None = None, only: lis
             kb.copy_runs(last_good)
         report.documents = len(kb.documents())
         report.provisions = kb.db.execute("SELECT count(*) FROM provisions").fetchone()[0]
+        for stage in stages:
+            try:
+                stage(kb, staging, out, progress)
+            except StageError as e:
+                report.failures.append(GateFailure(e.doc_id, e.stage, str(e)))
+                break
         report.seconds = time.monotonic() - t0
+        if report.failures:
+            kb.close()
+            return report
         kb.add_run({"id": run_id, "started_at": started, "finished_at": utc_now(),
                     "transport": transport.name, "documents": report.documents,
                     "provisions": report.provisions, "seconds": round(report.seconds, 2),
@@ -178,7 +206,7 @@ def build_corpus(out: str | Path, *, mirror: str | Path | None = None, only: lis
         if last_good:
             last_good.close()
         shutil.rmtree(staging, ignore_errors=True)
-    _log_run(out, report, started, transport.name)
+        _log_run(out, report, started, transport.name)
     return report
 
 
@@ -207,14 +235,16 @@ def _named(bar):
 
 
 def _publish(staging: Path, out: Path) -> None:
-    """Swap the staged exports and knowledge base into place (each by rename)."""
-    target = out / "export"
-    old = out / f".old-export-{staging.name}"
-    if target.exists():
-        target.rename(old)
-    (staging / "export").rename(target)
+    """Swap the staged directories (export/, and what stages wrote) and the knowledge base
+    into place, each by rename."""
+    for staged in sorted(p for p in staging.iterdir() if p.is_dir()):
+        target = out / staged.name
+        old = out / f".old-{staged.name}-{staging.name}"
+        if target.exists():
+            target.rename(old)
+        staged.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
     (staging / KB_FILE).replace(out / KB_FILE)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _log_run(out: Path, report: BuildReport, started: str, transport: str) -> None:
