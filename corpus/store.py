@@ -12,7 +12,7 @@ from corpus.archive import FetchRecord, write_atomic
 from corpus.model import Provision
 from corpus.sources.base import Source
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -30,6 +30,17 @@ CREATE TABLE provisions (
 );
 CREATE INDEX provisions_doc ON provisions(doc_id, ord);
 CREATE INDEX provisions_parent ON provisions(parent_id);
+CREATE TABLE annotations (
+    id TEXT PRIMARY KEY REFERENCES provisions(id), modality TEXT NOT NULL, modality_span TEXT NOT NULL,
+    addressees TEXT NOT NULL, bound TEXT NOT NULL, refs TEXT NOT NULL, themes TEXT NOT NULL,
+    theme_scores TEXT NOT NULL
+);
+CREATE TABLE links (
+    source_id TEXT NOT NULL, target_id TEXT NOT NULL, relation TEXT NOT NULL, score REAL NOT NULL,
+    status TEXT NOT NULL, evidence TEXT NOT NULL, PRIMARY KEY (source_id, target_id, relation)
+);
+CREATE INDEX links_target ON links(target_id);
+CREATE TABLE divergence (baseline TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE runs (
     id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT NOT NULL, transport TEXT NOT NULL,
     documents INTEGER NOT NULL, provisions INTEGER NOT NULL, seconds REAL NOT NULL, notices TEXT NOT NULL
@@ -92,6 +103,24 @@ class KnowledgeBase:
             " VALUES (:id, :doc_id, :order, :pinpoint, :kind, :parent_id, :num, :heading, :text)",
             provisions)
 
+    def add_annotations(self, rows: list[dict]) -> None:
+        """Store the NLP annotations of provisions (dicts keyed like ANNOTATION_FIELDS)."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO annotations VALUES (:id, :modality, :modality_span, :addressees, "
+            ":bound, :references, :themes, :theme_scores)",
+            [{**r, **{k: json.dumps(r[k], ensure_ascii=False) for k in ANNOTATION_JSON}} for r in rows])
+
+    def add_links(self, links: list[dict]) -> None:
+        """Store alignment links (source_id, target_id, relation, score, status, evidence)."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO links VALUES (:source_id, :target_id, :relation, :score, :status, :evidence)",
+            [{**l, "evidence": json.dumps(l["evidence"], ensure_ascii=False)} for l in links])
+
+    def set_divergence(self, baseline: str, data: dict) -> None:
+        """Store the divergence cells computed against one baseline."""
+        self.db.execute("INSERT OR REPLACE INTO divergence VALUES (?, ?)",
+                        (baseline, json.dumps(data, ensure_ascii=False)))
+
     def add_run(self, run: dict) -> None:
         """Record a build run."""
         self.db.execute("INSERT INTO runs VALUES (:id, :started_at, :finished_at, :transport, "
@@ -133,6 +162,33 @@ class KnowledgeBase:
         return [_prov(r) for r in self.db.execute(
             "SELECT * FROM provisions WHERE parent_id=? ORDER BY ord", (prov_id,))]
 
+    def annotation(self, prov_id: str) -> dict | None:
+        """A provision's NLP annotations, or None before the NLP stage ran."""
+        r = self.db.execute("SELECT * FROM annotations WHERE id=?", (prov_id,)).fetchone()
+        return _annotation(r) if r else None
+
+    def annotations(self) -> dict[str, dict]:
+        """All annotations by provision id."""
+        return {r["id"]: _annotation(r) for r in self.db.execute("SELECT * FROM annotations")}
+
+    def links(self, prov_id: str | None = None, *, relation: str | None = None) -> list[dict]:
+        """Links from (or, for "explains", to) ``prov_id`` - all links when None - best first."""
+        sql, args = "SELECT * FROM links", []
+        if prov_id is not None:
+            sql += " WHERE (source_id=? OR target_id=?)"
+            args += [prov_id, prov_id]
+        if relation is not None:
+            sql += (" AND" if args else " WHERE") + " relation=?"
+            args.append(relation)
+        return [{**dict(r), "evidence": json.loads(r["evidence"])}
+                for r in self.db.execute(sql + " ORDER BY score DESC", args)]
+
+    def divergence(self, baseline: str | None = None) -> dict | None:
+        """The divergence data for ``baseline`` (the first stored when None)."""
+        r = self.db.execute("SELECT data FROM divergence" + (" WHERE baseline=?" if baseline else "")
+                            + " ORDER BY baseline LIMIT 1", (baseline,) if baseline else ()).fetchone()
+        return json.loads(r[0]) if r else None
+
     def runs(self) -> list[dict]:
         """Build runs, newest first."""
         return [dict(r) for r in self.db.execute("SELECT * FROM runs ORDER BY started_at DESC")]
@@ -143,6 +199,7 @@ class KnowledgeBase:
         return the number of rows of each."""
         out_dir.mkdir(parents=True, exist_ok=True)
         docs = self.documents()
+        notes = self.annotations()
         doc_lines, prov_lines = [], []
         for d in docs:
             d = dict(d)
@@ -153,10 +210,32 @@ class KnowledgeBase:
             for p in self.provisions(d["id"]):
                 p.update(doc_title=d["title"], source_url=d["url"], sha256=d["sha256"],
                          retrieved_at=d["retrieved_at"], source_kind=d["source_kind"])
+                if p["id"] in notes:
+                    a = notes[p["id"]]
+                    p.update(themes=a["themes"], theme_scores=a["theme_scores"], modality=a["modality"],
+                             addressees=a["addressees"], references=a["references"])
                 prov_lines.append(json.dumps(p, ensure_ascii=False))
         write_atomic(out_dir / "documents.jsonl", "".join(l + "\n" for l in doc_lines))
         write_atomic(out_dir / "provisions.jsonl", "".join(l + "\n" for l in prov_lines))
-        return {"documents": len(doc_lines), "provisions": len(prov_lines)}
+        counts = {"documents": len(doc_lines), "provisions": len(prov_lines)}
+        links = self.links()
+        if links:
+            write_atomic(out_dir / "links.jsonl",
+                         "".join(json.dumps(l, ensure_ascii=False) + "\n" for l in links))
+            counts["links"] = len(links)
+        div = self.divergence()
+        if div:
+            write_atomic(out_dir / "divergence.json", json.dumps(div, ensure_ascii=False, indent=1))
+        return counts
+
+
+ANNOTATION_JSON = ("modality_span", "addressees", "bound", "references", "themes", "theme_scores")
+
+
+def _annotation(r: sqlite3.Row) -> dict:
+    d = dict(r)
+    d["references"] = d.pop("refs")
+    return {k: (json.loads(v) if k in ANNOTATION_JSON else v) for k, v in d.items()}
 
 
 def _prov(r: sqlite3.Row) -> dict:
