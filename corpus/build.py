@@ -43,10 +43,10 @@ class StageError(RuntimeError):
         self.doc_id = doc_id
 
 
-# A stage: fn(staged knowledge base, staging dir, output dir, progress) -> None. It may
-# write tables into the knowledge base and directories into the staging dir (published
-# next to export/), and keep caches under the output dir.
-Stage = Callable[[KnowledgeBase, Path, Path, bool], None]
+# A stage: fn(staged knowledge base, staging dir, output dir, progress) -> figures to
+# report (or None). It may write tables into the knowledge base and directories into the
+# staging dir (published next to export/), and keep caches under the output dir.
+Stage = Callable[[KnowledgeBase, Path, Path, bool], "dict | None"]
 
 
 @dataclass
@@ -73,6 +73,7 @@ class BuildReport:
     documents: int = 0
     provisions: int = 0
     seconds: float = 0.0
+    stage_stats: dict = field(default_factory=dict)   # figures the later stages report
 
 
 def build_corpus(out: str | Path, *, mirror: str | Path | None = None, only: list[str] | None = None,
@@ -183,7 +184,7 @@ def build_corpus(out: str | Path, *, mirror: str | Path | None = None, only: lis
         report.provisions = kb.db.execute("SELECT count(*) FROM provisions").fetchone()[0]
         for stage in stages:
             try:
-                stage(kb, staging, out, progress)
+                report.stage_stats.update(stage(kb, staging, out, progress) or {})
             except StageError as e:
                 report.failures.append(GateFailure(e.doc_id, e.stage, str(e)))
                 break
@@ -254,6 +255,7 @@ def _log_run(out: Path, report: BuildReport, started: str, transport: str) -> No
     entry = {"run_id": report.run_id, "started_at": started, "finished_at": utc_now(),
              "transport": transport, "ok": report.ok, "documents": report.documents,
              "provisions": report.provisions, "seconds": round(report.seconds, 2),
+             "stages": report.stage_stats,
              "failures": [str(f) for f in report.failures], "notices": report.notices,
              "outcomes": [o.__dict__ for o in report.outcomes]}
     with (logs / "runs.jsonl").open("a", encoding="utf-8") as f:
