@@ -160,5 +160,41 @@ def corpus_show(provision_id, out, as_json):
                f"   sha256: {doc['sha256']}")
 
 
+@main.group()
+def site():
+    """Build and serve the static site (MkDocs Material + Pagefind) from the knowledge base."""
+
+
+@site.command("build")
+@out_option
+@click.option("--no-search", is_flag=True, help="Skip the Pagefind search index (faster; search finds nothing).")
+def site_build(out, no_search):
+    """Render OUT/govkb.sqlite into the static site OUT/site/ and print build time and
+    page-size statistics. Exit status 1 when MkDocs reports any warning (strict mode)."""
+    from govkb.site import SiteBuildError, build_site
+    try:
+        stats = build_site(out, search=not no_search)
+    except SiteBuildError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Site built in {stats['total_s']:.1f} s (generate {stats['generate_s']:.1f} s, "
+               f"mkdocs {stats['mkdocs_s']:.1f} s, pagefind {stats['pagefind_s']:.1f} s) -> {out}/site/")
+    click.echo(f"{stats['pages']} pages, {stats['html_bytes'] / 1e6:.1f} MB of HTML, site "
+               f"{stats['site_bytes'] / 1e6:.1f} MB; largest page {stats['largest_page']} "
+               f"({stats['largest_bytes'] / 1e6:.2f} MB); {stats['files_written']} source files rewritten")
+
+
+@site.command("serve")
+@out_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+def site_serve(out, host, port):
+    """Serve the built site OUT/site/ locally (build it first with `govkb site build`)."""
+    from govkb.site import SiteBuildError, serve_site
+    try:
+        serve_site(out, host, port)
+    except SiteBuildError as e:
+        raise click.ClickException(str(e)) from None
+
+
 if __name__ == "__main__":
     main()

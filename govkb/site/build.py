@@ -1,0 +1,147 @@
+"""Build the site: generate pages into OUT/.site-src, run MkDocs (strict) into a staging
+directory, index it with Pagefind, then swap it into OUT/site so a failed build leaves the
+last good site in place.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from govkb.site.generator import Site, load_data
+
+REPO = Path(__file__).resolve().parents[2]
+MKDOCS_YML = REPO / "mkdocs.yml"
+HAND_DOCS = REPO / "docs"
+ASSETS = Path(__file__).with_name("assets")
+
+
+class SiteBuildError(RuntimeError):
+    """The site could not be built (no knowledge base, MkDocs warning, Pagefind failure)."""
+
+
+def write_if_changed(path: Path, data: str | bytes) -> bool:
+    """Write ``data`` unless the file already holds it, so unchanged pages keep their mtime."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if path.is_file() and path.read_bytes() == raw:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(raw)
+    return True
+
+
+def sync_tree(root: Path, files: dict[str, str | bytes]) -> int:
+    """Make ``root`` hold exactly ``files``; return how many files were (re)written."""
+    written = sum(write_if_changed(root / rel, data) for rel, data in files.items())
+    for path in sorted(root.rglob("*"), reverse=True):
+        relp = path.relative_to(root).as_posix()
+        if path.is_file() and relp not in files:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return written
+
+
+def hand_pages() -> dict[str, str]:
+    """The hand-written pages of docs/ (Markdown and anything else kept there)."""
+    if not HAND_DOCS.is_dir():
+        return {}
+    return {p.relative_to(HAND_DOCS).as_posix(): p.read_text(encoding="utf-8")
+            for p in HAND_DOCS.rglob("*") if p.is_file() and p.suffix in (".md", ".css", ".js", ".svg")}
+
+
+def assets() -> dict[str, bytes]:
+    """The JS and CSS shipped with the package (no CDN: everything the site loads is local)."""
+    return {f"assets/{p.name}": p.read_bytes() for p in sorted(ASSETS.iterdir()) if p.is_file()}
+
+
+def mkdocs_config(site: Site, docs_dir: Path, site_dir: Path) -> str:
+    """The repository's mkdocs.yml with the generated nav and this build's directories."""
+    cfg = yaml.safe_load(MKDOCS_YML.read_text(encoding="utf-8"))
+    cfg.update(docs_dir=str(docs_dir), site_dir=str(site_dir), nav=[n for n in site.nav() if n])
+    return yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
+
+
+def _run(cmd: list[str], what: str) -> str:
+    # Material prints a banner about its successor on every build unless told not to; it
+    # is not a build warning and would only hide real ones.
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise SiteBuildError(f"{what} failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
+    return proc.stdout + proc.stderr
+
+
+def pagefind_executable() -> str:
+    """The Pagefind binary shipped by the pagefind-bin wheel."""
+    try:
+        import pagefind_bin
+        return str(pagefind_bin.get_executable())
+    except (ImportError, FileNotFoundError) as e:
+        raise SiteBuildError(f"Pagefind is not installed ({e}); `pip install pagefind-bin`") from None
+
+
+def page_stats(site_dir: Path) -> dict:
+    """Count and size of the built HTML pages, and the largest one."""
+    pages = [(p.stat().st_size, p.relative_to(site_dir).as_posix()) for p in site_dir.rglob("*.html")]
+    largest = max(pages) if pages else (0, "")
+    return {"pages": len(pages), "html_bytes": sum(s for s, _ in pages),
+            "largest_page": largest[1], "largest_bytes": largest[0],
+            "site_bytes": sum(p.stat().st_size for p in site_dir.rglob("*") if p.is_file())}
+
+
+def build_site(out: str | Path, *, search: bool = True) -> dict:
+    """Build OUT/site from OUT/govkb.sqlite; return timings and page-size statistics.
+
+    ``search=False`` skips the Pagefind index (the search page then finds nothing); tests
+    that do not exercise search use it to stay fast."""
+    out = Path(out)
+    kb = out / "govkb.sqlite"
+    if not kb.is_file():
+        raise SiteBuildError(f"no knowledge base at {kb}; run `govkb corpus build --out {out}` first")
+    t0 = time.perf_counter()
+    site = Site(load_data(kb), hand_pages())
+    files: dict[str, str | bytes] = {**site.files(), **assets()}
+    src = out / ".site-src"
+    staging = out / ".site-staging"
+    written = sync_tree(src / "docs", files)
+    cfg = src / "mkdocs.yml"
+    write_if_changed(cfg, mkdocs_config(site, src / "docs", staging))
+    t1 = time.perf_counter()
+    log = _run([sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-q", "-f", str(cfg)], "mkdocs build")
+    if any(line.lstrip().startswith("WARNING") for line in log.splitlines()):
+        raise SiteBuildError(f"mkdocs build reported warnings:\n{log}")
+    t2 = time.perf_counter()
+    if search:
+        _run([pagefind_executable(), "--site", str(staging), "--silent"], "pagefind")
+    t3 = time.perf_counter()
+    final = out / "site"
+    old = out / ".site-old"
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    return {"generate_s": round(t1 - t0, 2), "mkdocs_s": round(t2 - t1, 2), "pagefind_s": round(t3 - t2, 2),
+            "total_s": round(t3 - t0, 2), "files_written": written, **page_stats(final)}
+
+
+def serve_site(out: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve OUT/site with Python's static file server until interrupted."""
+    root = Path(out) / "site"
+    if not (root / "index.html").is_file():
+        raise SiteBuildError(f"no built site in {root}; run `govkb site build --out {out}` first")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    with http.server.ThreadingHTTPServer((host, port), handler) as httpd:
+        print(f"Serving {root} at http://{host}:{httpd.server_port}/ (Ctrl-C to stop)")
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass

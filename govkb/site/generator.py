@@ -1,0 +1,671 @@
+"""Knowledge base in, site pages out.
+
+``load_data`` reads everything the site shows from a knowledge-base file (and the baseline
+position files); ``Site(data).files()`` renders it to a mapping of relative path -> content
+(Markdown pages whose bodies are raw HTML, JSON for the compare script, CSV/JSON
+downloads). Nothing here runs MkDocs; see ``govkb.site.build``.
+
+The NLP tables (annotations, links, divergence) may be empty: every page then says which
+data is missing instead of failing, so the site can be built from a corpus-only build.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from corpus.store import KnowledgeBase
+from govkb.site.html import (LABEL_CODES, LABELS, anchor, badge, esc, link, notice, outbound, rel,
+                             shorten, slug, table, text_block)
+
+BASELINES_DIR = Path(__file__).resolve().parents[2] / "nlp" / "data" / "baselines"
+LICENCES_PATH = Path(__file__).with_name("licences.yaml")
+CORE_THEMES = ("privacy", "transparency", "content")
+FAMILY_NAMES = {"eu": "European Union", "us": "United States", "cn": "China", "coe": "Council of Europe",
+                "g7": "G7", "itu": "ITU", "oecd": "OECD", "un": "United Nations", "unesco": "UNESCO"}
+# An instrument page is split into parts so that no HTML page approaches 2 MB; the budget
+# is the estimated size of the provision markup of one part (MkDocs adds ~100 KB of chrome).
+PAGE_BUDGET = 700_000
+PER_PROVISION_MARKUP = 420
+THEME_PAGE_LIMIT = 30     # provisions listed per instrument on a theme page
+COMPARE_LIMIT = 8         # provisions per instrument and theme in the compare index
+INVERSE = {"narrower": "broader", "broader": "narrower", "explains": "explained by"}
+
+
+@dataclass
+class SiteData:
+    """Everything the site renders, read once from the knowledge base."""
+    documents: list[dict]
+    provisions: dict[str, list[dict]]
+    notes: dict[str, dict] = field(default_factory=dict)
+    links: list[dict] = field(default_factory=list)
+    divergences: dict[str, dict] = field(default_factory=dict)
+    runs: list[dict] = field(default_factory=list)
+    themes: list[dict] = field(default_factory=list)
+    baselines: dict[str, dict] = field(default_factory=dict)
+
+
+def load_themes() -> list[dict]:
+    """The twelve themes (id, label, scope, includes, excludes) from the NLP taxonomy."""
+    from nlp.themes import load_taxonomy
+    return [{"id": t.id, "label": t.label, "scope": t.scope, "includes": list(t.includes),
+             "excludes": list(t.excludes)} for t in load_taxonomy()]
+
+
+def load_baselines(directory: Path = BASELINES_DIR) -> dict[str, dict]:
+    """Baseline position files by id; none yet is not an error (pages say so)."""
+    out = {}
+    for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else ():
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        out[doc.get("id", path.stem)] = doc
+    return out
+
+
+def load_data(kb_path: str | Path, *, baselines_dir: Path = BASELINES_DIR) -> SiteData:
+    """Read a knowledge base (and the baseline files) into a ``SiteData``."""
+    kb = KnowledgeBase(kb_path)
+    try:
+        docs = []
+        for d in kb.documents():
+            d = dict(d)
+            for k in ("urls", "counts", "us_relation"):
+                d[k] = json.loads(d[k]) if isinstance(d[k], str) else d[k]
+            d["binding"] = bool(d["binding"])
+            docs.append(d)
+        # The store exposes one baseline at a time; the ids come from its table.
+        names = [r[0] for r in kb.db.execute("SELECT baseline FROM divergence ORDER BY baseline")]
+        return SiteData(documents=docs, provisions={d["id"]: kb.provisions(d["id"]) for d in docs},
+                        notes=kb.annotations(), links=kb.links(),
+                        divergences={b: kb.divergence(b) for b in names}, runs=kb.runs(),
+                        themes=load_themes(), baselines=load_baselines(baselines_dir))
+    finally:
+        kb.db.close()
+
+
+def page(title: str, body: str, *, search: bool = False) -> str:
+    """A Markdown page: front matter with the title, then one raw HTML block. ``search``
+    marks the page for the Pagefind index (only instrument and theme pages are indexed)."""
+    attr = " data-pagefind-body" if search else ""
+    return (f"---\ntitle: {json.dumps(title.replace('<', '').replace('>', ''))}\n---\n\n"
+            f'<div class="govkb"{attr}>\n{body}\n</div>\n')
+
+
+def filters(**values) -> str:
+    """Hidden Pagefind filter elements; a filter may have several values on one page."""
+    out = []
+    for name, vals in values.items():
+        for v in sorted({v for v in (vals if isinstance(vals, (list, set, tuple)) else [vals]) if v}):
+            out.append(f'<span data-pagefind-filter="{esc(name)}">{esc(v)}</span>')
+    return f'<div class="pf-filters" hidden>{"".join(out)}</div>' if out else ""
+
+
+def csv_text(rows: list[dict], fields: list[str]) -> str:
+    """Rows as CSV (lists and dicts JSON-encoded in their cell)."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                    for k, v in r.items()})
+    return buf.getvalue()
+
+
+class Site:
+    """Renders ``SiteData`` to site files; page URLs are computed once so every page can
+    link to any provision's anchor wherever pagination put it."""
+
+    def __init__(self, data: SiteData, hand_pages: dict[str, str] | None = None):
+        self.d = data
+        self.hand = hand_pages or {}
+        self.docs = {d["id"]: d for d in data.documents}
+        self.prov = {p["id"]: p for ps in data.provisions.values() for p in ps}
+        self.theme_label = {t["id"]: t["label"] for t in data.themes}
+        self.parts = {doc: self._paginate(ps) for doc, ps in data.provisions.items()}
+        self.url_of = {}
+        for doc, parts in self.parts.items():
+            for i, part in enumerate(parts):
+                for p in part:
+                    self.url_of[p["id"]] = self.doc_url(doc, i)
+        self.links_of = defaultdict(list)
+        for l in data.links:
+            self.links_of[l["source_id"]].append((l, l["target_id"], l["relation"]))
+            self.links_of[l["target_id"]].append((l, l["source_id"], INVERSE.get(l["relation"], l["relation"])))
+        self.on_theme = defaultdict(lambda: defaultdict(list))   # theme -> doc -> provisions
+        for pid, a in data.notes.items():
+            if pid in self.prov:
+                for t in a.get("themes") or ():
+                    self.on_theme[t][self.prov[pid]["doc_id"]].append(self.prov[pid])
+        self.position_theme = {p.get("id"): p.get("theme") for b in data.baselines.values()
+                               for p in b.get("positions") or ()}
+        self.cells = {b: {(c["instrument"], c["theme"]): c for c in div.get("cells", [])}
+                      for b, div in data.divergences.items()}
+
+    # urls ----------------------------------------------------------------------------
+    @staticmethod
+    def doc_url(doc_id: str, part: int = 0) -> str:
+        """URL of an instrument page (part 0 is the instrument's main page)."""
+        return f"instruments/{doc_id}/" + (f"part-{part + 1}/" if part else "")
+
+    def prov_url(self, prov_id: str) -> str:
+        """URL with anchor of a provision on its instrument page (or "" if unknown)."""
+        return f"{self.url_of[prov_id]}#{anchor(prov_id)}" if prov_id in self.url_of else ""
+
+    def prov_link(self, here: str, prov_id: str, *, with_doc: bool = True) -> str:
+        """Link to a provision labelled "Short title, Pinpoint"; plain text if not in this build."""
+        p = self.prov.get(prov_id)
+        if not p:
+            return f'<span class="missing" title="not in this build">{esc(prov_id)}</span>'
+        label = (f"{self.docs[p['doc_id']]['short_title']}, " if with_doc else "") + p["pinpoint"]
+        return link(rel(here, self.prov_url(prov_id)), label)
+
+    @staticmethod
+    def theme_url(theme: str, frag: str = "") -> str:
+        """URL of a theme page, optionally with a fragment."""
+        return f"themes/{theme}/" + (f"#{frag}" if frag else "")
+
+    def instrument_name(self, instrument: str) -> str:
+        """Display name of a matrix row: a document's short title or "All <family>"."""
+        if instrument in self.docs:
+            return self.docs[instrument]["short_title"]
+        return f"All {FAMILY_NAMES.get(instrument, instrument)}"
+
+    # pagination ----------------------------------------------------------------------
+    @staticmethod
+    def _paginate(provs: list[dict]) -> list[list[dict]]:
+        """Split provisions into parts at top-level boundaries under PAGE_BUDGET each."""
+        units: list[list[dict]] = []
+        for p in provs:
+            if p["parent_id"] is None or not units:
+                units.append([])
+            units[-1].append(p)
+        parts: list[list[dict]] = [[]]
+        size = 0
+        for u in units:
+            usize = sum(len(p["text"]) + len(p["heading"]) + PER_PROVISION_MARKUP for p in u)
+            if parts[-1] and size + usize > PAGE_BUDGET:
+                parts.append([])
+                size = 0
+            parts[-1].extend(u)
+            size += usize
+        return parts
+
+    # pages ---------------------------------------------------------------------------
+    def files(self) -> dict[str, str]:
+        """Every generated file: relative path under the docs dir -> content."""
+        out = {"index.md": self.home(), "matrix/index.md": self.matrix_index(),
+               "themes/index.md": self.themes_index(), "instruments/index.md": self.instruments_index(),
+               "alignment/index.md": self.alignment_index(), "compare/index.md": self.compare_page(),
+               "assets/data/compare.json": json.dumps(self.compare_data(), ensure_ascii=False,
+                                                      separators=(",", ":")),
+               "search/index.md": self.search_page(), "methodology.md": self.methodology()}
+        for b in self.d.divergences:
+            out[f"matrix/{b}/index.md"] = self.matrix_page(b)
+        for t in self.d.themes:
+            out[f"themes/{t['id']}/index.md"] = self.theme_page(t)
+        for doc in self.d.documents:
+            for i in range(len(self.parts[doc["id"]])):
+                out[md_path(self.doc_url(doc["id"], i))] = self.instrument_page(doc, i)
+            if any(self.links_of.get(p["id"]) for p in self.d.provisions[doc["id"]]):
+                out[f"alignment/{doc['id']}/index.md"] = self.alignment_page(doc)
+        downloads = self.downloads()
+        out.update(downloads)
+        out["downloads/index.md"] = self.downloads_page(downloads)
+        for path, text in self.hand.items():
+            if path not in out:
+                out[path] = text
+        return out
+
+    def nav(self) -> list:
+        """The MkDocs nav: the pages a reader starts from (instrument parts and alignment
+        pages are reached from their instrument page)."""
+        fams = defaultdict(list)
+        for d in self.d.documents:
+            fams[FAMILY_NAMES.get(d["family"], d["family"])].append({d["short_title"]: f"instruments/{d['id']}/index.md"})
+        extra = [{"The corpus": p} for p in ("corpus.md",) if p in self.hand]
+        return [
+            {"Home": "index.md"},
+            {"Divergence matrix": ["matrix/index.md"] + [f"matrix/{b}/index.md" for b in self.d.divergences]},
+            {"Themes": ["themes/index.md"] + [{t["label"]: f"themes/{t['id']}/index.md"} for t in self.d.themes]},
+            {"Instruments": ["instruments/index.md"] + [{f: v} for f, v in fams.items()]},
+            {"Provision alignment": "alignment/index.md"},
+            {"Compare two instruments": "compare/index.md"},
+            {"Search": "search/index.md"},
+            {"Methodology": ["methodology.md"] + [p for p in ("methodology-divergence.md",) if p in self.hand]},
+            {"What changed": "changes.md"} if "changes.md" in self.hand else None,
+            {"Downloads": "downloads/index.md"},
+            *extra,
+        ]
+
+    # home ----------------------------------------------------------------------------
+    def home(self) -> str:
+        here = ""
+        docs = self.d.documents
+        fams = defaultdict(list)
+        for d in docs:
+            fams[d["family"]].append(d)
+        rows = [[esc(FAMILY_NAMES.get(f, f)),
+                 ", ".join(link(rel(here, self.doc_url(d["id"])), d["short_title"]) for d in ds),
+                 str(sum(len(self.d.provisions[d["id"]]) for d in ds)),
+                 str(sum(d["binding"] for d in ds))] for f, ds in fams.items()]
+        nprov = sum(len(v) for v in self.d.provisions.values())
+        run = self.d.runs[0] if self.d.runs else None
+        built = (f"Last build: {esc(run['finished_at'])} (corpus version {esc(run['id'])})"
+                 if run else "No build run recorded.")
+        body = [f'<p class="stats">{len(docs)} instruments, {nprov} provisions, '
+                f'{len(self.d.notes)} annotated, {len(self.d.links)} alignment links. {built}</p>',
+                "<h2>Core themes against the US baseline</h2>"]
+        if self.d.divergences:
+            b = next(iter(self.d.divergences))
+            body.append(self.matrix_html(b, [t for t in self.d.themes if t["id"] in CORE_THEMES], here))
+            body.append(f'<p>{link(rel(here, f"matrix/{b}/"), "Full matrix: all twelve themes")}</p>')
+        else:
+            body.append(notice("No divergence data yet: the NLP stage has not produced the "
+                               "divergence matrix for this build."))
+        body += ["<h2>What is covered</h2>",
+                 table(["Family", "Instruments", "Provisions", "Binding instruments"], rows, "coverage")]
+        intro = self.hand.get("index.md", "---\ntitle: Home\n---\n\n# govkb\n")
+        return intro.rstrip() + '\n\n<div class="govkb">\n' + "\n".join(body) + "\n</div>\n"
+
+    # matrix --------------------------------------------------------------------------
+    def legend(self) -> str:
+        """The colour legend of the matrices."""
+        items = " ".join(f'{badge(l)} <span class="code">({LABEL_CODES[l]})</span>' for l in LABELS)
+        return (f'<p class="legend">Legend: {items} {badge(None)}. Darker cells have higher '
+                "scores; each cell links to its evidence clauses.</p>")
+
+    def matrix_html(self, baseline: str, themes: list[dict], here: str) -> str:
+        """Instruments grouped by family x themes; family-level rows first in each group."""
+        cells = self.cells[baseline]
+        rows_by_fam = defaultdict(list)
+        for inst, _ in cells:
+            fam = self.docs[inst]["family"] if inst in self.docs else inst
+            if inst not in rows_by_fam[fam]:
+                rows_by_fam[fam].append(inst)
+        head = "".join(f'<th title="{esc(t["label"])}">{esc(t["id"])}</th>' for t in themes)
+        lines = [f'<table class="matrix">\n<thead><tr><th>Instrument</th>{head}</tr></thead>\n<tbody>']
+        for fam in sorted(rows_by_fam, key=lambda f: FAMILY_NAMES.get(f, f)):
+            lines.append(f'<tr class="fam"><th colspan="{len(themes) + 1}">{esc(FAMILY_NAMES.get(fam, fam))}</th></tr>')
+            for inst in sorted(rows_by_fam[fam], key=lambda i: (i in self.docs, self.instrument_name(i))):
+                tds = []
+                for t in themes:
+                    c = cells.get((inst, t["id"]))
+                    if not c:
+                        tds.append('<td class="cell lbl-none">·</td>')
+                        continue
+                    href = rel(here, self.theme_url(t["id"], f"ev-{baseline}-{slug(inst)}"))
+                    tip = (f"{c['label']}; score {c.get('score', 0):.2f}; coverage {c.get('coverage', 0):.2f}; "
+                           f"{len(c.get('evidence') or [])} evidence clause(s)")
+                    shade = f" s{min(4, int((c.get('score') or 0) * 5))}"
+                    tds.append(f'<td class="cell lbl-{slug(c["label"])}{shade}">'
+                               f'{link(href, LABEL_CODES.get(c["label"], "?"), title=tip)}</td>')
+                name = self.instrument_name(inst)
+                cell = link(rel(here, self.doc_url(inst)), name) if inst in self.docs else f"<em>{esc(name)}</em>"
+                lines.append(f"<tr><th>{cell}</th>{''.join(tds)}</tr>")
+        lines.append("</tbody>\n</table>")
+        return self.legend() + "\n" + "\n".join(lines)
+
+    def matrix_index(self) -> str:
+        here = "matrix/"
+        if not self.d.divergences:
+            return page("Divergence matrix", "<h1>Divergence matrix</h1>\n" + notice(
+                "No divergence data yet: the NLP stage has not produced a divergence matrix for "
+                "this build. The matrix appears here once it has run."))
+        items = "".join(f"<li>{link(rel(here, f'matrix/{b}/'), self.baseline_title(b))}</li>"
+                        for b in self.d.divergences)
+        return page("Divergence matrix", f"<h1>Divergence matrices</h1>\n<p>One matrix per baseline:</p>\n<ul>{items}</ul>")
+
+    def baseline_title(self, b: str) -> str:
+        """A baseline's title from its position file, else its id."""
+        return self.d.baselines.get(b, {}).get("title") or b
+
+    def matrix_page(self, b: str) -> str:
+        here = f"matrix/{b}/"
+        return page(f"Matrix: {b}", f"<h1>Divergence matrix: {esc(self.baseline_title(b))}</h1>\n"
+                    "<p>Rows are instruments grouped by family (a family's overall row first); columns "
+                    "are the twelve themes. A cell says how the instrument stands on the theme "
+                    "compared with the baseline positions.</p>\n"
+                    + self.matrix_html(b, self.d.themes, here))
+
+    # themes --------------------------------------------------------------------------
+    def themes_index(self) -> str:
+        here = "themes/"
+        rows = [[link(rel(here, self.theme_url(t["id"])), t["label"]), esc(shorten(t["scope"], 220)),
+                 str(sum(len(v) for v in self.on_theme[t["id"]].values()))] for t in self.d.themes]
+        return page("Themes", "<h1>Themes</h1>\n" + table(["Theme", "Scope", "Provisions"], rows))
+
+    def theme_page(self, t: dict) -> str:
+        tid, here = t["id"], self.theme_url(t["id"])
+        body = [f"<h1>{esc(t['label'])}</h1>", filters(theme=tid), f'<p class="scope">{esc(t["scope"])}</p>']
+        body.append("<h2>US positions</h2>")
+        found = False
+        for b, doc in self.d.baselines.items():
+            for pos in doc.get("positions") or ():
+                if pos.get("theme") != tid:
+                    continue
+                found = True
+                cites = "".join(
+                    f"<li>{self.prov_link(here, c)}: "
+                    f"<q>{esc(shorten(self.prov.get(c, {}).get('text', ''), 220))}</q></li>"
+                    for c in pos.get("citations") or ())
+                body.append(f'<div class="position" id="pos-{esc(slug(pos.get("id", "")))}">'
+                            f'<p><strong>{esc(pos.get("id", ""))}</strong> ({esc(self.baseline_title(b))}): '
+                            f'{esc(pos.get("stance") or pos.get("statement") or "")}</p>'
+                            f'<p class="small">Grounding clauses:</p><ul>{cites}</ul></div>')
+        if not found:
+            body.append(notice("No baseline positions on this theme yet."))
+        body.append("<h2>Divergence by instrument</h2>")
+        if not self.d.divergences:
+            body.append(notice("No divergence data yet: the NLP stage has not produced it for this build."))
+        for b in self.d.divergences:
+            body.append(self.theme_divergence(b, tid, here))
+        body.append("<h2>Provisions on this theme</h2>")
+        if not self.d.notes:
+            body.append(notice("No theme annotations yet: the NLP stage has not annotated this build."))
+        for doc in self.d.documents:
+            provs = self.on_theme[tid].get(doc["id"])
+            if not provs:
+                continue
+            score = lambda p: -(self.d.notes[p["id"]].get("theme_scores") or {}).get(tid, 0)
+            shown = sorted(sorted(provs, key=lambda p: p["order"]), key=score)[:THEME_PAGE_LIMIT]
+            cell = next((self.cells[b].get((doc["id"], tid)) for b in self.cells), None)
+            items = "".join(self.provision_item(p, here) for p in sorted(shown, key=lambda p: p["order"]))
+            more = (f'<p class="small">{len(provs) - len(shown)} more on the '
+                    f'{link(rel(here, self.doc_url(doc["id"])), "instrument page")}.</p>'
+                    if len(provs) > len(shown) else "")
+            body.append(f'<h3 id="in-{esc(doc["id"])}">{link(rel(here, self.doc_url(doc["id"])), doc["short_title"])} '
+                        f'{self.binding_tag(doc)} {badge(cell and cell["label"], cell and cell.get("score"))}</h3>'
+                        f'<ul class="provs">{items}</ul>{more}')
+        return page(t["label"], "\n".join(body), search=True)
+
+    def theme_divergence(self, b: str, tid: str, here: str) -> str:
+        """The divergence cells of one theme against one baseline, with their evidence."""
+        cells = [c for (inst, th), c in self.cells[b].items() if th == tid]
+        if not cells:
+            return notice(f"No divergence cells for this theme against {b}.")
+        out = [f"<p>Against {esc(self.baseline_title(b))}:</p>"]
+        for c in sorted(cells, key=lambda c: (c["level"] != "family", self.instrument_name(c["instrument"]))):
+            ev = c.get("evidence") or []
+            rows = [[self.prov_link(here, e.get("provision_id", "")),
+                     self.position_link(here, e.get("position_id", "")),
+                     esc(e.get("stance", "")), esc(f"{e.get('similarity', 0):.2f}"), esc(e.get("modality", ""))]
+                    for e in ev]
+            evidence = (table(["Provision", "Position", "Stance", "Similarity", "Modality"], rows, "evidence")
+                        if rows else '<p class="small">No evidence clauses.</p>')
+            out.append(f'<div class="cellev" id="ev-{esc(b)}-{esc(slug(c["instrument"]))}">'
+                       f'<h3>{esc(self.instrument_name(c["instrument"]))} {badge(c["label"], c.get("score"))}</h3>'
+                       f'<p class="small">Level: {esc(c["level"])}; coverage {c.get("coverage", 0):.2f}; '
+                       f'{"binding" if c.get("binding") else "non-binding"}.</p>{evidence}</div>')
+        return "\n".join(out)
+
+    def position_link(self, here: str, pos_id: str) -> str:
+        """Link to a baseline position on its theme page; plain text if no file defines it."""
+        theme = self.position_theme.get(pos_id)
+        return link(rel(here, self.theme_url(theme, f"pos-{slug(pos_id)}")), pos_id) if theme else esc(pos_id)
+
+    @staticmethod
+    def binding_tag(doc: dict) -> str:
+        return ('<span class="tag binding">binding</span>' if doc["binding"]
+                else '<span class="tag nonbinding">non-binding</span>')
+
+    def provision_item(self, p: dict, here: str) -> str:
+        """A provision as a short list item (theme pages): link, modality, excerpt."""
+        a = self.d.notes.get(p["id"]) or {}
+        mod = f' <span class="tag modality">{esc(a["modality"])}</span>' if a.get("modality") else ""
+        return (f"<li>{self.prov_link(here, p['id'], with_doc=False)}{mod} "
+                f"{esc(shorten(p['heading'] + ' ' + p['text'], 300))}</li>")
+
+    # instruments ---------------------------------------------------------------------
+    def instruments_index(self) -> str:
+        here = "instruments/"
+        rows = [[link(rel(here, self.doc_url(d["id"])), d["short_title"]), esc(FAMILY_NAMES.get(d["family"], d["family"])),
+                 esc(d["instrument_type"]), self.binding_tag(d), esc(d["date"]), self.kind_tag(d),
+                 str(len(self.d.provisions[d["id"]]))] for d in self.d.documents]
+        return page("Instruments", "<h1>Instruments</h1>\n" + table(
+            ["Instrument", "Family", "Type", "Bindingness", "Date", "Text", "Provisions"], rows))
+
+    @staticmethod
+    def kind_tag(doc: dict) -> str:
+        kind = doc["source_kind"]
+        return f'<span class="tag src-{esc(slug(kind))}">{esc(kind)}</span>'
+
+    def provenance(self, doc: dict, full: bool) -> str:
+        """The instrument header: provenance, and a banner when the text is not the original."""
+        out = []
+        if doc["source_kind"] != "original":
+            out.append(f'<p class="banner src-{esc(slug(doc["source_kind"]))}">This text is a '
+                       f'<strong>{esc(doc["source_kind"].upper())}</strong>, not the publisher\'s original '
+                       "document: cite the official text.</p>")
+        if not full:
+            return "\n".join(out)
+        rel_rows = "".join(f"<li>{esc(r.get('relation'))} ({esc(r.get('date'))}): {esc(r.get('note'))} "
+                           f"<span class='small'>{esc(r.get('citation'))}</span></li>" for r in doc["us_relation"])
+        facts = [("Title", esc(doc["title"])), ("Publisher", esc(doc["publisher"])),
+                 ("Type", esc(doc["instrument_type"])), ("Adopted", esc(doc["date"])),
+                 ("Version", esc(doc["version"])),
+                 ("Bindingness", f'{self.binding_tag(doc)} {esc(doc["binds"])}'),
+                 ("Official source", " ".join(outbound(u) for u in doc["urls"] or [doc["url"]])),
+                 ("Text", f'{self.kind_tag(doc)} retrieved {esc(doc["retrieved_at"])}'),
+                 ("sha256", f'<code>{esc(doc["sha256"])}</code>'),
+                 ("US relation", f"<ul>{rel_rows}</ul>" if rel_rows else "none recorded"),
+                 ("Notes", esc(doc["notes"]) or "-")]
+        out.append('<table class="facts">' + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in facts)
+                   + "</table>")
+        return "\n".join(out)
+
+    def part_label(self, part: list[dict]) -> str:
+        tops = [p for p in part if p["parent_id"] is None] or part
+        return tops[0]["pinpoint"] if len(tops) == 1 else f"{tops[0]['pinpoint']} – {tops[-1]['pinpoint']}"
+
+    def instrument_page(self, doc: dict, i: int) -> str:
+        """One part of an instrument page: header, part list, every provision in order."""
+        parts, here = self.parts[doc["id"]], self.doc_url(doc["id"], i)
+        part = parts[i]
+        title = doc["short_title"] + (f" (part {i + 1} of {len(parts)})" if len(parts) > 1 else "")
+        body = [f"<h1>{esc(title)}</h1>", self.provenance(doc, full=i == 0)]
+        if len(parts) > 1:
+            items = "".join(f"<li>{'<strong>' if j == i else ''}{link(rel(here, self.doc_url(doc['id'], j)), f'Part {j + 1}: {self.part_label(pt)}')}"
+                            f"{'</strong>' if j == i else ''}</li>" for j, pt in enumerate(parts))
+            body.append(f'<nav class="parts"><p>This instrument is split into {len(parts)} pages:</p><ol>{items}</ol></nav>')
+            if i == 0:
+                # Deep links name the instrument's main page; deeplink.js moves the reader
+                # to the part holding the anchor.
+                where = {anchor(p["id"]): rel(here, self.doc_url(doc["id"], j))
+                         for j, pt in enumerate(parts) if j for p in pt}
+                payload = json.dumps(where, separators=(",", ":")).replace("<", "\\u003c")
+                body.append(f'<script type="application/json" id="govkb-parts" data-doc="{esc(anchor(doc["id"]))}">{payload}</script>')
+        if any(self.links_of.get(p["id"]) for p in self.d.provisions[doc["id"]]):
+            body.append(f'<p>{link(rel(here, "alignment/" + doc["id"] + "/"), "Provision alignment for this instrument")}</p>')
+        notes = [self.d.notes.get(p["id"]) or {} for p in part]
+        body.append(filters(instrument=doc["short_title"], family=FAMILY_NAMES.get(doc["family"], doc["family"]),
+                            theme={t for a in notes for t in a.get("themes") or ()},
+                            modality={a.get("modality") for a in notes}, kind={p["kind"] for p in part}))
+        depth = {}
+        for p in part:
+            depth[p["id"]] = depth.get(p["parent_id"], -1) + 1 if p["parent_id"] else 0
+            body.append(self.provision_html(p, doc, min(depth[p["id"]], 5), here))
+        return page(title, "\n".join(body), search=True)
+
+    def provision_html(self, p: dict, doc: dict, depth: int, here: str) -> str:
+        """A provision on its instrument page: anchored heading, tags, escaped text."""
+        a = anchor(p["id"])
+        note = self.d.notes.get(p["id"]) or {}
+        tags = [f'<span class="tag kind">{esc(p["kind"])}</span>']
+        if note.get("modality"):
+            tags.append(f'<span class="tag modality">{esc(note["modality"])}</span>')
+        tags += [link(rel(here, self.theme_url(t)), self.theme_label.get(t, t), "tag theme") for t in note.get("themes") or ()]
+        n = len(self.links_of.get(p["id"], ()))
+        if n:
+            tags.append(link(rel(here, f"alignment/{doc['id']}/#al-{a}"), f"{n} aligned", "tag aligned"))
+        heading = f' <span class="ph">{esc(p["heading"])}</span>' if p["heading"] else ""
+        text = f'<p class="pt">{text_block(p["text"])}</p>' if p["text"] else ""
+        return (f'<div class="prov d{depth}"><h3 id="{esc(a)}"><a class="pin" href="#{esc(a)}">'
+                f'{esc(p["pinpoint"])}</a>{heading}</h3><p class="tags" data-pagefind-ignore>{" ".join(tags)}</p>{text}</div>')
+
+    # alignment -----------------------------------------------------------------------
+    def alignment_index(self) -> str:
+        here = "alignment/"
+        if not self.d.links:
+            return page("Provision alignment", "<h1>Provision alignment</h1>\n" + notice(
+                "No alignment data yet: the NLP stage has not linked provisions across instruments "
+                "for this build."))
+        rows = []
+        for d in self.d.documents:
+            n = sum(1 for p in self.d.provisions[d["id"]] if self.links_of.get(p["id"]))
+            if n:
+                rows.append([link(rel(here, f"alignment/{d['id']}/"), d["short_title"]), str(n)])
+        return page("Provision alignment", "<h1>Provision alignment</h1>\n<p>For each provision, the "
+                    "provisions of other instruments aligned with it (relation, confidence, evidence) "
+                    "and, for EU articles, the recitals that explain them.</p>\n"
+                    + table(["Instrument", "Provisions with links"], rows))
+
+    def alignment_page(self, doc: dict) -> str:
+        here = f"alignment/{doc['id']}/"
+        body = [f"<h1>Alignment: {esc(doc['short_title'])}</h1>"]
+        for p in self.d.provisions[doc["id"]]:
+            links = self.links_of.get(p["id"])
+            if not links:
+                continue
+            explained = [o for l, o, r in links if r == "explained by"]
+            rows = [[self.prov_link(here, other), esc(r), esc(f"{l['score']:.2f}"), esc(l["status"]),
+                     self.evidence_html(l["evidence"])] for l, other, r in links if r != "explained by"]
+            parts = [f'<div class="align" id="al-{esc(anchor(p["id"]))}"><h3>{self.prov_link(here, p["id"], with_doc=False)}'
+                     f' <span class="small">{esc(shorten(p["heading"] or p["text"], 120))}</span></h3>']
+            if explained:
+                parts.append("<p>Explained by: " + ", ".join(self.prov_link(here, o, with_doc=False) for o in explained) + "</p>")
+            if rows:
+                parts.append(table(["Aligned provision", "Relation", "Confidence", "Status", "Evidence"], rows, "links"))
+            body.append("".join(parts) + "</div>")
+        return page(f"Alignment: {doc['short_title']}", "\n".join(body))
+
+    @staticmethod
+    def evidence_html(ev) -> str:
+        if not isinstance(ev, dict):
+            return esc(shorten(json.dumps(ev, ensure_ascii=False), 200))
+        return "; ".join(f"{esc(k)}: {esc(shorten(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False), 160))}"
+                         for k, v in ev.items())
+
+    # compare -------------------------------------------------------------------------
+    def compare_data(self) -> dict:
+        """The index the compare script reads: instruments, baselines, cells, top provisions."""
+        provs = {}
+        for doc in self.d.documents:
+            per = {}
+            for t in self.d.themes:
+                ps = self.on_theme[t["id"]].get(doc["id"]) or []
+                ps = sorted(ps, key=lambda p: -(self.d.notes[p["id"]].get("theme_scores") or {}).get(t["id"], 0))
+                if ps:
+                    per[t["id"]] = [[p["pinpoint"], rel("compare/", self.prov_url(p["id"])),
+                                     (self.d.notes[p["id"]].get("modality") or ""), shorten(p["text"] or p["heading"], 240)]
+                                    for p in ps[:COMPARE_LIMIT]]
+            provs[doc["id"]] = per
+        baselines = []
+        for b, doc in self.d.baselines.items():
+            pos = defaultdict(list)
+            for p in doc.get("positions") or ():
+                pos[p.get("theme")].append({"id": p.get("id"), "stance": p.get("stance") or p.get("statement") or "",
+                                            "cites": [[self.prov.get(c, {}).get("pinpoint", c), rel("compare/", self.prov_url(c))]
+                                                      for c in p.get("citations") or ()]})
+            baselines.append({"id": b, "title": self.baseline_title(b), "positions": pos})
+        return {"themes": [{"id": t["id"], "label": t["label"]} for t in self.d.themes],
+                "instruments": [{"id": d["id"], "title": d["short_title"], "family": FAMILY_NAMES.get(d["family"], d["family"]),
+                                 "binding": d["binding"], "source_kind": d["source_kind"]} for d in self.d.documents],
+                "baselines": baselines,
+                "cells": {b: {f"{i}|{t}": [c["label"], c.get("score")] for (i, t), c in cells.items()}
+                          for b, cells in self.cells.items()},
+                "provisions": provs}
+
+    def compare_page(self) -> str:
+        body = ["<h1>Compare two instruments</h1>",
+                "<p>Pick two instruments (or the US baseline positions) to see, theme by theme, their "
+                "divergence label and their provisions on the theme side by side.</p>"]
+        if not self.d.notes:
+            body.append(notice("No theme annotations yet: the comparison shows labels and provisions "
+                               "once the NLP stage has run."))
+        body += ['<form class="compare-form" id="compare-form"><label>Left <select id="cmp-left"></select></label> '
+                 '<label>Right <select id="cmp-right"></select></label></form>',
+                 '<noscript><p class="notice">This comparison needs JavaScript; the theme pages show the same '
+                 "data without it.</p></noscript>",
+                 '<div id="compare-out" data-index="../assets/data/compare.json"></div>',
+                 '<script src="../assets/compare.js"></script>']
+        return page("Compare two instruments", "\n".join(body))
+
+    # search --------------------------------------------------------------------------
+    @staticmethod
+    def search_page() -> str:
+        return page("Search", "<h1>Search</h1>\n<p>Full-text search over instrument and theme pages, "
+                    "with filters for instrument, family, theme, modality and kind of provision.</p>\n"
+                    '<link rel="stylesheet" href="../pagefind/pagefind-ui.css">\n'
+                    '<div id="search"></div>\n<script src="../pagefind/pagefind-ui.js"></script>\n'
+                    '<script src="../assets/search.js"></script>')
+
+    # methodology ---------------------------------------------------------------------
+    def methodology(self) -> str:
+        here = "methodology/"
+        text = self.hand.get("methodology.md", "---\ntitle: Methodology\n---\n\n# Methodology\n")
+        extra = []
+        if "methodology-divergence.md" in self.hand:
+            extra.append(f'<p>The divergence method is described in detail in '
+                         f'{link(rel(here, "methodology-divergence/"), "the divergence methodology")}.</p>')
+        else:
+            extra.append(notice("The detailed divergence methodology page is not written yet."))
+        extra.append("<h2>The twelve themes</h2>")
+        for t in self.d.themes:
+            inc = "".join(f"<li>{esc(x)}</li>" for x in t["includes"])
+            exc = "".join(f"<li>{esc(x)}</li>" for x in t["excludes"])
+            extra.append(f'<h3 id="theme-{esc(t["id"])}">{link(rel(here, self.theme_url(t["id"])), t["label"])}</h3>'
+                         f"<p>{esc(t['scope'])}</p><p>Includes:</p><ul>{inc}</ul><p>Excludes:</p><ul>{exc}</ul>")
+        return text.rstrip() + '\n\n<div class="govkb">\n' + "\n".join(extra) + "\n</div>\n"
+
+    # downloads -----------------------------------------------------------------------
+    def downloads(self) -> dict[str, str]:
+        """The data files offered for download."""
+        prov_rows = []
+        for d in self.d.documents:
+            for p in self.d.provisions[d["id"]]:
+                a = self.d.notes.get(p["id"]) or {}
+                prov_rows.append({**p, "source_url": d["url"], "source_kind": d["source_kind"],
+                                  "sha256": d["sha256"], "retrieved_at": d["retrieved_at"],
+                                  "modality": a.get("modality", ""), "themes": a.get("themes", [])})
+        pf = ["id", "doc_id", "order", "pinpoint", "kind", "parent_id", "num", "heading", "text", "modality",
+              "themes", "source_url", "source_kind", "sha256", "retrieved_at"]
+        df = ["id", "title", "short_title", "publisher", "family", "instrument_type", "binding", "binds", "date",
+              "version", "url", "source_kind", "sha256", "retrieved_at"]
+        out = {"downloads/documents.csv": csv_text(self.d.documents, df),
+               "downloads/documents.json": json.dumps([{k: d[k] for k in df} for d in self.d.documents], ensure_ascii=False, indent=1),
+               "downloads/provisions.csv": csv_text(prov_rows, pf),
+               "downloads/provisions.json": json.dumps([{k: r[k] for k in pf} for r in prov_rows], ensure_ascii=False)}
+        if self.d.links:
+            lf = ["source_id", "target_id", "relation", "score", "status", "evidence"]
+            out["downloads/links.csv"] = csv_text(self.d.links, lf)
+            out["downloads/links.json"] = json.dumps(self.d.links, ensure_ascii=False)
+        for b, div in self.d.divergences.items():
+            cf = ["instrument", "level", "theme", "label", "score", "coverage", "binding", "evidence"]
+            out[f"downloads/divergence-{b}.csv"] = csv_text(div.get("cells", []), cf)
+            out[f"downloads/divergence-{b}.json"] = json.dumps(div, ensure_ascii=False)
+        return out
+
+    def downloads_page(self, files: dict[str, str]) -> str:
+        here = "downloads/"
+        rows = [[link(rel(here, path), path.split("/", 1)[1]), f"{len(text.encode()) / 1024:.0f} KB"]
+                for path, text in sorted(files.items())]
+        licences = yaml.safe_load(LICENCES_PATH.read_text(encoding="utf-8"))
+        lic = [[link(rel(here, self.doc_url(d["id"])), d["short_title"]), esc(d["publisher"]),
+                esc(licences.get(d["family"], licences["default"]))] for d in self.d.documents]
+        missing = "" if self.d.links else notice("No links or divergence files yet: the NLP stage has not run.")
+        return page("Downloads", "<h1>Downloads</h1>\n<p>Provisions with their provenance, alignment links "
+                    "and divergence matrices, as CSV and JSON. List and dict cells of the CSV files are "
+                    "JSON-encoded.</p>\n" + table(["File", "Size"], rows) + missing +
+                    "\n<h2>Licences of the source texts</h2>\n<p>The texts belong to their publishers; "
+                    "these notes are the project's reading of each publisher's terms, not legal advice. "
+                    "Check the official source before reusing a text.</p>\n"
+                    + table(["Instrument", "Publisher", "Licence note"], lic))
+
+
+def md_path(url: str) -> str:
+    """The Markdown file behind a directory URL (every generated page is an index.md)."""
+    return f"{url}index.md"

@@ -1,0 +1,100 @@
+"""A tiny hand-made knowledge base for the site's tests and for trying the site without a
+corpus build. All text is invented. ``hostile=True`` puts script, event-handler, Markdown
+link and raw-HTML payloads into provision text and headings, to prove they render inert.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from corpus.store import KnowledgeBase
+
+# Each payload sets window.__xss if it ever runs; the browser test checks it stays unset.
+HOSTILE = ('<script>window.__xss=1;alert(1)</script> '
+           '<img src=x onerror="window.__xss=2;alert(1)"> '
+           '[click](javascript:window.__xss=3) '
+           '<a href="javascript:window.__xss=4">raw link</a> <b>raw bold</b> '
+           '<iframe src="javascript:window.__xss=5"></iframe>')
+THEMES = ("privacy", "transparency", "content", "safety", "fairness", "accountability",
+          "oversight", "rights", "innovation", "cooperation", "trade", "society")
+
+
+def _doc(doc_id, family, title, binding, source_kind, url):
+    return {"id": doc_id, "title": title, "short_title": title, "publisher": "Invented Publisher",
+            "family": family, "instrument_type": "regulation" if binding else "policy",
+            "date": "2025-01-01", "version": "test text", "binding": int(binding),
+            "binds": "providers" if binding else "nobody", "url": url, "urls": json.dumps([url]),
+            "source_kind": source_kind, "sha256": "0" * 64, "retrieved_at": "2026-01-01T00:00:00Z",
+            "transport": "mirror", "parser": "test", "counts": "{}", "coverage": 1.0,
+            "us_relation": "[]", "notes": "", "fetch": "{}"}
+
+
+def _provs(doc_id, rows):
+    """rows: (path, parent path or None, kind, pinpoint, heading, text)."""
+    return [{"id": f"{doc_id}/{path}", "doc_id": doc_id, "order": i, "pinpoint": pin, "kind": kind,
+             "parent_id": f"{doc_id}/{parent}" if parent else None, "num": "", "heading": head, "text": text}
+            for i, (path, parent, kind, pin, head, text) in enumerate(rows)]
+
+
+def make_sample_kb(path: str | Path, *, hostile: bool = True, nlp: bool = True, many: int = 0) -> Path:
+    """Write a three-instrument knowledge base at ``path``; ``nlp=False`` leaves the NLP
+    tables empty (a corpus-only build); ``many`` adds that many filler articles to the
+    first instrument (to exercise pagination)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kb = KnowledgeBase(path, create=True)
+    bad = HOSTILE if hostile else "Plain text."
+    act = _provs("xx-act", [
+        ("rct-1", None, "recital", "Recital 1", "", "Providers should disclose synthetic content to users."),
+        ("art-1", None, "article", "Article 1", "Labelling " + (bad if hostile else ""), ""),
+        ("art-1/par-1", "art-1", "paragraph", "Article 1(1)", "",
+         "Providers shall mark synthetic content in a machine-readable format."),
+        ("art-1/par-2", "art-1", "paragraph", "Article 1(2)", "", "Deployers shall inform persons. " + bad),
+        ("art-2", None, "article", "Article 2", "Personal data", "Personal data shall be processed lawfully."),
+    ] + [(f"art-{n}", None, "article", f"Article {n}", "Filler", "Filler words of the invented act. " * 40)
+         for n in range(3, 3 + many)])
+    pol = _provs("us-policy", [
+        ("sec-1", None, "section", "Sec. 1", "Policy", "Agencies may encourage voluntary disclosure of synthetic content."),
+        ("sec-2", None, "section", "Sec. 2", "Privacy", "Agencies shall follow existing privacy law."),
+    ])
+    gde = _provs("yy-guide", [
+        ("1", None, "principle", "Principle 1", "Safety", "Actors should test systems for safety."),
+    ])
+    kb.add_document(_doc("xx-act", "eu", "Invented Act", True, "original", "https://eur-lex.europa.eu/eli/reg/2099/1/oj"), act)
+    kb.add_document(_doc("us-policy", "us", "Invented Policy", False, "conversion", "https://www.whitehouse.gov/invented/"), pol)
+    kb.add_document(_doc("yy-guide", "oecd", "Invented Guide", False, "translation", "https://legalinstruments.oecd.org/invented"), gde)
+    if nlp:
+        def note(pid, modality, themes):
+            return {"id": pid, "modality": modality, "modality_span": [], "addressees": [], "bound": [],
+                    "references": [], "themes": list(themes), "theme_scores": {t: 0.8 for t in themes}}
+        kb.add_annotations([
+            note("xx-act/rct-1", "recommendation", ["transparency"]),
+            note("xx-act/art-1/par-1", "obligation", ["content"]),
+            note("xx-act/art-1/par-2", "obligation", ["transparency", "content"]),
+            note("xx-act/art-2", "obligation", ["privacy"]),
+            note("us-policy/sec-1", "permission", ["transparency"]),
+            note("us-policy/sec-2", "obligation", ["privacy"]),
+            note("yy-guide/1", "recommendation", ["safety"]),
+        ])
+        kb.add_links([
+            {"source_id": "xx-act/art-1/par-1", "target_id": "us-policy/sec-1", "relation": "overlapping",
+             "score": 0.71, "status": "accepted", "evidence": {"note": bad}},
+            {"source_id": "xx-act/rct-1", "target_id": "xx-act/art-1", "relation": "explains",
+             "score": 0.9, "status": "accepted", "evidence": {"rule": "reference"}},
+        ])
+        cells = []
+        for inst, level, fam in (("xx-act", "document", "eu"), ("eu", "family", "eu"),
+                                 ("yy-guide", "document", "oecd"), ("oecd", "family", "oecd")):
+            for i, t in enumerate(THEMES):
+                label = ("divergent", "partially aligned", "aligned", "not addressed")[i % 4]
+                ev = [{"provision_id": "xx-act/art-1/par-2", "position_id": "us-transparency-01",
+                       "stance": "contradicts", "similarity": 0.66, "modality": "obligation"}] \
+                    if inst in ("xx-act", "eu") else []
+                cells.append({"instrument": inst, "level": level, "theme": t, "label": label,
+                              "score": 0.3 + 0.05 * i, "coverage": 0.5, "binding": fam == "eu", "evidence": ev})
+        kb.set_divergence("us-endorsed", {"baseline": "us-endorsed", "cells": cells})
+    kb.add_run({"id": "20260101T000000Z-test", "started_at": "2026-01-01T00:00:00Z",
+                "finished_at": "2026-01-01T00:00:05Z", "transport": "mirror", "documents": 3,
+                "provisions": len(act) + len(pol) + len(gde), "seconds": 5.0, "notices": "[]"})
+    kb.close()
+    return path

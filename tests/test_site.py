@@ -1,0 +1,196 @@
+"""Site build tests on a small hand-made knowledge base (govkb.site.sample), plus one slow
+test on the real mirror. Browser tests are in test_site_browser.py."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from corpus.store import KnowledgeBase
+from govkb.cli import main
+from govkb.site import build_site, generator
+from govkb.site.generator import Site, load_data
+from govkb.site.html import anchor
+from govkb.site.sample import THEMES, make_sample_kb
+
+MIRROR = Path(__file__).resolve().parents[2] / "shared" / "corpus-mirror"
+IDS = re.compile(r'\bid="([^"]+)"')
+HREF = re.compile(r'<(a|link|script|img|iframe|source)\b[^>]*?\b(?:href|src)="([^"]*)"', re.I)
+OFFSITE_ATTR = re.compile(r'\b(?:src|href)\s*=\s*["\']?\s*(?:https?:)?//', re.I)
+
+
+@pytest.fixture(scope="module")
+def sample_site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    make_sample_kb(out / "govkb.sqlite")
+    stats = build_site(out)
+    return out, stats
+
+
+def html_pages(site: Path):
+    return [p for p in site.rglob("*.html") if "pagefind" not in p.parts]
+
+
+def instrument_ids(site: Path, doc_id: str) -> set[str]:
+    """Every element id on an instrument's pages (all parts)."""
+    return {i for p in (site / "instruments" / doc_id).rglob("index.html") for i in IDS.findall(p.read_text())}
+
+
+def check_anchors(out: Path):
+    kb = KnowledgeBase(out / "govkb.sqlite")
+    for d in kb.documents():
+        ids = instrument_ids(out / "site", d["id"])
+        missing = [p["id"] for p in kb.provisions(d["id"]) if anchor(p["id"]) not in ids]
+        assert not missing, f"{d['id']}: no anchor for {missing[:5]}"
+    return kb
+
+
+def test_pages_exist(sample_site):
+    out, _ = sample_site
+    site = out / "site"
+    expected = ["index.html", "matrix/index.html", "matrix/us-endorsed/index.html", "themes/index.html",
+                "instruments/index.html", "instruments/xx-act/index.html", "instruments/us-policy/index.html",
+                "alignment/index.html", "alignment/xx-act/index.html", "compare/index.html",
+                "assets/data/compare.json", "search/index.html", "methodology/index.html", "changes/index.html",
+                "downloads/index.html", "downloads/provisions.csv", "downloads/links.json",
+                "downloads/divergence-us-endorsed.csv", "pagefind/pagefind-ui.js", "assets/govkb.css"]
+    expected += [f"themes/{t}/index.html" for t in THEMES]
+    assert [e for e in expected if not (site / e).is_file()] == []
+    home = (site / "index.html").read_text()
+    assert 'class="matrix"' in home and "Last build: 2026-01-01T00:00:05Z" in home
+    # The home matrix has the three core themes only.
+    head = re.search(r'<table class="matrix">.*?</thead>', home, re.S).group(0)
+    assert re.findall(r"<th title=\"[^\"]*\">(\w+)</th>", head) == ["privacy", "transparency", "content"]
+
+
+def test_every_provision_has_its_anchor(sample_site):
+    out, _ = sample_site
+    check_anchors(out)
+    assert 'id="xx-act-art-1-par-2"' in (out / "site/instruments/xx-act/index.html").read_text()
+
+
+def test_source_kind_marked(sample_site):
+    out, _ = sample_site
+    conv = (out / "site/instruments/us-policy/index.html").read_text()
+    trans = (out / "site/instruments/yy-guide/index.html").read_text()
+    orig = (out / "site/instruments/xx-act/index.html").read_text()
+    assert "<strong>CONVERSION</strong>" in conv and "<strong>TRANSLATION</strong>" in trans
+    assert 'class="banner' not in orig
+    assert "0" * 64 in orig and "retrieved 2026-01-01T00:00:00Z" in orig
+
+
+def test_scraped_text_is_escaped(sample_site):
+    out, _ = sample_site
+    for page in html_pages(out / "site"):
+        text = page.read_text()
+        for live in ("<script>window", "<img src=x", "<iframe", "<b>raw"):
+            assert live not in text, (page, live)
+        assert not re.search(r"<[^>]*\sonerror=", text), page
+        assert not re.search(r'(href|src)="\s*javascript:', text, re.I), page
+    act = (out / "site/instruments/xx-act/index.html").read_text()
+    assert "&lt;script&gt;window.__xss=1;alert(1)&lt;/script&gt;" in act
+    assert "[click](javascript:window.__xss=3)" in act
+
+
+def test_no_offsite_assets(sample_site):
+    """Only <a> links to the documents' official URLs may point to another host."""
+    out, _ = sample_site
+    site = out / "site"
+    kb = KnowledgeBase(out / "govkb.sqlite")
+    official = {d["url"] for d in kb.documents()}
+    for f in site.rglob("*"):
+        if not f.is_file() or f.suffix not in (".html", ".js", ".css", ".json", ".xml", ".svg"):
+            continue
+        text = f.read_text(errors="replace")
+        if f.suffix != ".html":
+            assert not OFFSITE_ATTR.search(text), f
+            continue
+        for tag, url in HREF.findall(text):
+            if urlsplit(url).netloc or url.startswith("//"):
+                assert tag.lower() == "a" and url in official, (f, tag, url)
+
+
+def test_internal_links_resolve(sample_site):
+    """Every relative link of a generated page reaches a file, and its #fragment an element."""
+    out, _ = sample_site
+    site = out / "site"
+    ids_cache = {}
+    for page in html_pages(site):
+        for tag, url in HREF.findall(page.read_text()):
+            parts = urlsplit(url)
+            if parts.scheme or parts.netloc or url.startswith("#") and not url[1:]:
+                continue
+            base = site if parts.path.startswith("/") else page.parent   # 404.html links from the root
+            target = (base / unquote(parts.path).lstrip("/")).resolve() if parts.path else page
+            if target.is_dir():
+                target = target / "index.html"
+            assert target.is_file(), (page, url)
+            if parts.fragment and target.suffix == ".html":
+                ids = ids_cache.setdefault(target, set(IDS.findall(target.read_text())))
+                assert parts.fragment in ids, (page, url)
+
+
+def test_rebuild_rewrites_nothing(sample_site):
+    out, _ = sample_site
+    assert build_site(out, search=False)["files_written"] == 0
+
+
+def test_degrades_without_nlp(tmp_path):
+    make_sample_kb(tmp_path / "govkb.sqlite", nlp=False, hostile=False)
+    build_site(tmp_path, search=False)
+    site = tmp_path / "site"
+    assert "No divergence data yet" in (site / "index.html").read_text()
+    assert "No divergence data yet" in (site / "matrix/index.html").read_text()
+    privacy = (site / "themes/privacy/index.html").read_text()
+    assert "No theme annotations yet" in privacy and "No divergence data yet" in privacy
+    assert "No alignment data yet" in (site / "alignment/index.html").read_text()
+    assert not (site / "matrix/us-endorsed").exists()
+    check_anchors(tmp_path)
+
+
+def test_pagination_keeps_deep_links(tmp_path, monkeypatch):
+    make_sample_kb(tmp_path / "govkb.sqlite", many=40, hostile=False)
+    monkeypatch.setattr(generator, "PAGE_BUDGET", 20_000)
+    site = Site(load_data(tmp_path / "govkb.sqlite"))
+    parts = site.parts["xx-act"]
+    assert len(parts) > 2
+    assert [p["id"] for part in parts for p in part] == [p["id"] for p in site.d.provisions["xx-act"]]
+    files = site.files()
+    main_page = files["instruments/xx-act/index.md"]
+    assert '"xx-act-art-40":"part-' in main_page      # deeplink.js map on the main page
+    assert 'id="xx-act-art-40"' in files[f"instruments/xx-act/part-{len(parts)}/index.md"]
+    # Other pages link straight to the part that holds the provision.
+    assert site.prov_url("xx-act/art-40") == f"instruments/xx-act/part-{len(parts)}/#xx-act-art-40"
+
+
+def test_missing_kb_is_a_clear_error(tmp_path):
+    res = CliRunner().invoke(main, ["site", "build", "--out", str(tmp_path)])
+    assert res.exit_code == 1 and "no knowledge base" in res.output
+
+
+def test_cli_build(tmp_path):
+    make_sample_kb(tmp_path / "govkb.sqlite", hostile=False)
+    res = CliRunner().invoke(main, ["site", "build", "--out", str(tmp_path), "--no-search"])
+    assert res.exit_code == 0, res.output
+    assert "Site built in" in res.output and "largest page" in res.output
+    assert (tmp_path / "site/index.html").is_file()
+
+
+@pytest.mark.slow
+def test_real_corpus_site(tmp_path):
+    if not (MIRROR / "MANIFEST.tsv").is_file():
+        pytest.skip(f"no corpus mirror at {MIRROR}")
+    subprocess.run([sys.executable, "-m", "govkb.cli", "corpus", "build", "--mirror", str(MIRROR),
+                    "--out", str(tmp_path), "-q"], check=True, capture_output=True)
+    stats = build_site(tmp_path)
+    print(f"real corpus site: {stats}")
+    assert stats["largest_bytes"] < 2_000_000, stats
+    kb = check_anchors(tmp_path)
+    assert len(kb.documents()) > 20
+    assert 'id="eu-ai-act-art-50-par-2"' in "".join(
+        p.read_text() for p in (tmp_path / "site/instruments/eu-ai-act").rglob("index.html"))

@@ -1,0 +1,136 @@
+"""Real-browser tests of the built site (Debian's headless Chromium driven by Playwright),
+served on 127.0.0.1: nothing from the hostile sample text executes, the matrix leads to
+evidence, deep links land on their provision, search and its filters work, no console
+errors. Screenshots go to $GOVKB_ARTIFACTS (default: the test's temporary directory)."""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from govkb.site import build_site, generator
+from govkb.site.sample import make_sample_kb
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (pip) is not installed")
+if not Path(CHROMIUM).is_file():
+    pytest.skip("no chromium: apt-get install chromium chromium-driver", allow_module_level=True)
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    out = tmp_path_factory.mktemp("browser-site")
+    make_sample_kb(out / "govkb.sqlite", many=60)
+    # A small page budget splits the sample act into parts, so deep links must cross pages.
+    old = generator.PAGE_BUDGET
+    generator.PAGE_BUDGET = 40_000
+    try:
+        build_site(out)
+    finally:
+        generator.PAGE_BUDGET = old
+    handler = functools.partial(_QuietHandler, directory=str(out / "site"))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path, request):
+    """A fresh page recording dialogs and console errors; screenshot on teardown."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    pg.dialogs, pg.errors = [], []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    shots = Path(os.environ.get("GOVKB_ARTIFACTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(shots / f"site-{request.node.name}.png"), full_page=False)
+    assert pg.errors == [], pg.errors
+    ctx.close()
+
+
+@pytest.mark.parametrize("path", ["instruments/xx-act/", "alignment/xx-act/", "themes/content/",
+                                  "themes/transparency/"])
+def test_hostile_text_executes_nothing(server, page, path):
+    page.goto(server + path)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__xss") is None
+    assert page.dialogs == []
+    assert page.locator('a[href^="javascript:"], iframe, img[src="x"]').count() == 0
+    body = page.inner_text("article")
+    assert "<script>window.__xss=1;alert(1)</script>" in body or path == "themes/transparency/"
+    if path.startswith("instruments"):
+        assert "[click](javascript:window.__xss=3)" in body
+        assert '<img src=x onerror="window.__xss=2;alert(1)">' in body
+
+
+def test_compare_script_renders_text_inertly(server, page):
+    page.goto(server + "compare/?left=b:us-endorsed&right=i:xx-act")
+    page.wait_for_selector("#compare-out h2")
+    assert page.evaluate("window.__xss") is None and page.dialogs == []
+    out = page.inner_text("#compare-out")
+    assert "Providers shall mark synthetic content" in out
+    assert "<script>window.__xss=1" in out
+
+
+def test_home_matrix_cell_reaches_evidence(server, page):
+    page.goto(server)
+    matrix = page.locator("table.matrix")
+    assert matrix.count() == 1
+    assert matrix.locator("thead th").all_inner_texts() == ["Instrument", "privacy", "transparency", "content"]
+    page.locator("table.matrix td.cell a").first.click()
+    page.wait_for_load_state("load")
+    assert "/themes/privacy/" in page.url and "#ev-us-endorsed-" in page.url
+    target = page.locator(":target")
+    assert target.count() == 1 and target.locator("table.evidence").count() == 1
+    assert target.is_visible()
+
+
+@pytest.mark.parametrize("frag", ["xx-act-art-55", "art-55"])
+def test_deep_link_reaches_provision_across_parts(server, page, frag):
+    page.goto(server + f"instruments/xx-act/#{frag}")
+    page.wait_for_url("**/part-*/#xx-act-art-55")
+    el = page.locator("#xx-act-art-55")
+    el.wait_for()
+    page.wait_for_timeout(200)
+    box = el.bounding_box()
+    assert box and 0 <= box["y"] < 900, box
+
+
+def test_search_finds_and_theme_filter_narrows(server, page):
+    page.goto(server + "search/?q=synthetic%20content")
+    page.wait_for_selector(".pagefind-ui__result")
+    page.wait_for_timeout(500)
+    before = page.locator(".pagefind-ui__result").count()
+    assert before >= 3
+    page.locator("summary", has_text="theme").first.click()
+    page.locator("label", has_text="content").first.click()
+    page.wait_for_timeout(800)
+    after = page.locator(".pagefind-ui__result").count()
+    assert 0 < after < before
