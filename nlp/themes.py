@@ -1,0 +1,284 @@
+"""Multi-label theme classifier: embedding similarity to theme prototypes plus phrase rules.
+
+The twelve themes and their wording live in ``nlp/data/themes.yaml``; the fitted weights and
+per-theme thresholds live in ``nlp/data/theme_calibration.json`` (written by
+``scripts/bench_themes.py --calibrate``). Nothing about a particular theme is in this code.
+
+Score of theme ``t`` for a text (documented formula, three fitted weights shared by all themes)::
+
+    sim_t  = max cosine between the text and the theme's prototypes
+             (label + scope note, each exemplar, each sub-theme's exemplars);
+             for a text longer than the model's window, the max over its chunks
+    z_t    = (sim_t - mean_t) / sd_t        mean_t, sd_t: sim_t over the corpus provisions
+                                             (a background, not labels: it removes the fact that
+                                             some theme wordings sit closer to everything)
+    hits_t = distinct seed phrases of t found as whole words (capped at ``rule_cap``)
+    score_t = logistic(w_sim * z_t + w_rule * hits_t + bias)
+
+A theme is assigned when its score reaches its threshold; at most ``max_themes``, best first.
+The file has one threshold per theme; the shipped calibration gives them all the same value
+(per-theme thresholds fitted on the small development sets did worse held out).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+DATA = Path(__file__).parent / "data"
+TAXONOMY_PATH = DATA / "themes.yaml"
+CALIBRATION_PATH = DATA / "theme_calibration.json"
+THEME_IDS = ("privacy", "transparency", "content", "safety", "fairness", "accountability",
+             "oversight", "rights", "innovation", "cooperation", "trade", "society")
+_THEME_FIELDS = ("id", "label", "scope", "includes", "excludes", "seed_phrases", "exemplars")
+_SUB_FIELDS = ("id", "label", "scope", "seed_phrases", "exemplars")
+# The model (all-MiniLM-L6-v2) reads 256 word pieces; ~1.3 pieces per English word, so chunks
+# of at most this many words fit in the window with room to spare.
+CHUNK_WORDS = 160
+
+
+class TaxonomyError(ValueError):
+    """The taxonomy file is malformed."""
+
+
+@dataclass(frozen=True)
+class SubTheme:
+    """A sub-theme: part of its parent's scope."""
+    id: str
+    label: str
+    scope: str
+    seed_phrases: tuple[str, ...]
+    exemplars: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One of the twelve top-level themes."""
+    id: str
+    label: str
+    scope: str
+    includes: tuple[str, ...]
+    excludes: tuple[str, ...]
+    seed_phrases: tuple[str, ...]
+    exemplars: tuple[str, ...]
+    subthemes: tuple[SubTheme, ...] = field(default=())
+
+    def prototypes(self) -> list[str]:
+        """Texts whose embeddings stand for the theme."""
+        out = [f"{self.label}. {self.scope}", *self.exemplars]
+        for s in self.subthemes:
+            out += [f"{s.label}. {s.scope}", *s.exemplars]
+        return out
+
+    def phrases(self) -> list[tuple[str, str]]:
+        """(phrase, where) pairs: ``where`` is the theme id or ``theme/subtheme``."""
+        out = [(p, self.id) for p in self.seed_phrases]
+        for s in self.subthemes:
+            out += [(p, f"{self.id}/{s.id}") for p in s.seed_phrases]
+        return out
+
+
+def _fields(entry, names: tuple[str, ...], where: str) -> dict:
+    if not isinstance(entry, dict):
+        raise TaxonomyError(f"{where}: expected a mapping, got {type(entry).__name__}")
+    missing = [n for n in names if n not in entry or entry[n] in (None, "", [])]
+    if missing:
+        raise TaxonomyError(f"{where}: missing or empty field(s): {', '.join(missing)}")
+    for n in names:
+        lists = n not in ("id", "label", "scope")
+        ok = (isinstance(entry[n], list) and all(isinstance(x, str) and x.strip() for x in entry[n])
+              if lists else isinstance(entry[n], str))
+        if not ok:
+            raise TaxonomyError(f"{where}: field {n!r} must be "
+                                f"{'a list of non-empty strings' if lists else 'a string'}")
+    return entry
+
+
+def load_taxonomy(path: str | Path | None = None) -> list[Theme]:
+    """Read and validate the taxonomy: exactly the twelve theme ids (in the canonical order
+    returned), every field present and non-empty, seed phrases unique across the file."""
+    path = Path(path) if path else TAXONOMY_PATH
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("themes"), list):
+        raise TaxonomyError(f"{path}: expected a top-level 'themes' list")
+    themes: dict[str, Theme] = {}
+    seen: dict[str, str] = {}
+    for i, raw in enumerate(doc["themes"]):
+        e = _fields(raw, _THEME_FIELDS, f"{path}: theme #{i + 1}")
+        tid = e["id"]
+        if tid in themes:
+            raise TaxonomyError(f"{path}: theme id {tid!r} defined twice")
+        subs = []
+        for j, rs in enumerate(e.get("subthemes") or []):
+            s = _fields(rs, _SUB_FIELDS, f"{path}: theme {tid!r} sub-theme #{j + 1}")
+            subs.append(SubTheme(s["id"], s["label"], s["scope"].strip(),
+                                 tuple(s["seed_phrases"]), tuple(s["exemplars"])))
+        theme = Theme(tid, e["label"], e["scope"].strip(), tuple(e["includes"]), tuple(e["excludes"]),
+                      tuple(e["seed_phrases"]), tuple(e["exemplars"]), tuple(subs))
+        for phrase, where in theme.phrases():
+            key = " ".join(phrase.lower().split())
+            if key in seen:
+                raise TaxonomyError(f"{path}: seed phrase {phrase!r} appears under both "
+                                    f"{seen[key]} and {where}")
+            seen[key] = where
+        themes[tid] = theme
+    if set(themes) != set(THEME_IDS):
+        missing, extra = set(THEME_IDS) - set(themes), set(themes) - set(THEME_IDS)
+        raise TaxonomyError(f"{path}: the taxonomy must define exactly the twelve themes "
+                            f"{', '.join(THEME_IDS)}; missing: {sorted(missing) or 'none'}; "
+                            f"unknown: {sorted(extra) or 'none'}")
+    return [themes[t] for t in THEME_IDS]
+
+
+def _phrase_regex(phrase: str) -> re.Pattern:
+    """Whole-word, case-insensitive; spaces and hyphens interchangeable; optional plural s/es.
+    A hyphen counts as part of a word, so 'fine' does not match 'fine-tuning'."""
+    words = [re.escape(w) for w in re.split(r"[\s\-]+", phrase.strip())]
+    return re.compile(r"(?<![\w-])" + r"[\s\-]+".join(words) + r"(?:e?s)?(?![\w-])", re.IGNORECASE)
+
+
+def load_calibration(path: str | Path | None = None) -> dict:
+    """The calibration (weights, thresholds, background) as written by bench_themes.py."""
+    path = Path(path) if path else CALIBRATION_PATH
+    cal = json.loads(Path(path).read_text(encoding="utf-8"))
+    missing = set(THEME_IDS) - set(cal.get("thresholds", {}))
+    if missing:
+        raise ValueError(f"{path}: no threshold for theme(s) {sorted(missing)}")
+    for k in ("w_sim", "w_rule", "bias", "rule_cap"):
+        if k not in cal.get("weights", {}):
+            raise ValueError(f"{path}: weights lack {k!r}")
+    return cal
+
+
+def chunk_text(text: str, max_words: int = CHUNK_WORDS) -> list[str]:
+    """Split a long text at sentence ends into chunks of at most ~``max_words`` words
+    (a sentence longer than that is cut by words)."""
+    words = text.split()
+    if len(words) <= max_words:
+        return [text]
+    sentences = re.split(r"(?<=[.;:!?])\s+(?=[A-Z(\"“‘\d])", text)
+    chunks, cur = [], []
+    for sent in sentences:
+        sw = sent.split()
+        while len(sw) > max_words:          # an over-long sentence: cut it
+            if cur:
+                chunks.append(" ".join(cur))
+                cur = []
+            chunks.append(" ".join(sw[:max_words]))
+            sw = sw[max_words:]
+        if len(cur) + len(sw) > max_words and cur:
+            chunks.append(" ".join(cur))
+            cur = []
+        cur += sw
+    if cur:
+        chunks.append(" ".join(cur))
+    return chunks
+
+
+def theme_text(heading: str | None, text: str | None) -> str:
+    """The text the classifier should see for a provision: its heading, then its own words."""
+    heading, text = (heading or "").strip(), (text or "").strip()
+    return f"{heading}\n{text}" if heading and text else heading or text
+
+
+class ThemeClassifier:
+    """Scores texts against the twelve themes (see the module docstring for the formula)."""
+
+    def __init__(self, embedder, taxonomy: list[Theme] | str | Path | None = None,
+                 calibration: dict | str | Path | None = None):
+        self.embedder = embedder
+        self.taxonomy = taxonomy if isinstance(taxonomy, list) else load_taxonomy(taxonomy)
+        self.ids = [t.id for t in self.taxonomy]
+        self.calibration = calibration if isinstance(calibration, dict) else load_calibration(calibration)
+        self.aggregate = self.calibration.get("similarity", "max")
+        # (cheap substring key, regex, phrase): the key skips the regex for most phrases
+        self._rules = [[(re.split(r"[\s\-]+", p.lower())[0], _phrase_regex(p), p) for p, _ in t.phrases()]
+                       for t in self.taxonomy]
+        protos = [t.prototypes() for t in self.taxonomy]
+        vecs = embedder.encode([p for ps in protos for p in ps])
+        self._owner = np.repeat(np.arange(len(protos)), [len(ps) for ps in protos])
+        self._proto = vecs
+        bg = self.calibration.get("background") or {}
+        self._mean = np.array([bg.get(t, {}).get("mean", 0.0) for t in self.ids], dtype=np.float32)
+        self._sd = np.array([bg.get(t, {}).get("sd", 1.0) for t in self.ids], dtype=np.float32)
+
+    # -- features ----------------------------------------------------------------------------
+    def similarities(self, texts: list[str]) -> np.ndarray:
+        """(n, 12) similarity of each text to each theme: max (or mean-prototype, per the
+        calibration's ``similarity``) over prototypes, max over the text's chunks."""
+        chunks, owner = [], []
+        for i, t in enumerate(texts):
+            for c in chunk_text(t, int(self.calibration.get("chunk_words", CHUNK_WORDS))):
+                chunks.append(c)
+                owner.append(i)
+        out = np.full((len(texts), len(self.ids)), -1.0, dtype=np.float32)
+        if not chunks:
+            return out
+        cos = self.embedder.encode(chunks) @ self._proto.T            # (chunks, prototypes)
+        per_theme = np.empty((len(chunks), len(self.ids)), dtype=np.float32)
+        for k in range(len(self.ids)):
+            cols = cos[:, self._owner == k]
+            per_theme[:, k] = cols.max(axis=1) if self.aggregate == "max" else cols.mean(axis=1)
+        np.maximum.at(out, np.array(owner), per_theme)
+        return out
+
+    def rule_hits(self, text: str) -> dict[str, list[str]]:
+        """Seed phrases found in ``text`` per theme id, in order of first occurrence (each
+        phrase once; where matches overlap the longer one wins: 'human dignity' does not also
+        count 'dignity' at the same place)."""
+        low = text.lower()
+        found: dict[str, list[str]] = {}
+        for tid, rules in zip(self.ids, self._rules):
+            spans = [(m.start(), m.end(), phrase) for key, rx, phrase in rules if key in low
+                     for m in rx.finditer(text)]
+            spans.sort(key=lambda s: (s[0] - s[1], s[0]))      # longest first
+            taken, kept = [], []
+            for a, b, phrase in spans:
+                if all(b <= x or a >= y for x, y, _ in taken):
+                    taken.append((a, b, phrase))
+            for _, _, phrase in sorted(taken):
+                if phrase not in kept:
+                    kept.append(phrase)
+            if kept:
+                found[tid] = kept
+        return found
+
+    def features(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(z, hits): standardised similarities and capped rule-hit counts, each (n, 12)."""
+        z = (self.similarities(texts) - self._mean) / self._sd
+        cap = float(self.calibration["weights"]["rule_cap"])
+        hits = np.zeros_like(z)
+        for i, t in enumerate(texts):
+            for tid, ph in self.rule_hits(t).items():
+                hits[i, self.ids.index(tid)] = min(len(ph), cap)
+        return z, hits
+
+    # -- public API --------------------------------------------------------------------------
+    def scores_from_features(self, z: np.ndarray, hits: np.ndarray) -> np.ndarray:
+        """The calibrated logistic of the weighted sum, (n, 12) in 0..1."""
+        w = self.calibration["weights"]
+        return 1.0 / (1.0 + np.exp(-(w["w_sim"] * z + w["w_rule"] * hits + w["bias"])))
+
+    def scores(self, texts: list[str]) -> list[dict[str, float]]:
+        """Score of every theme (all twelve, 0..1) for each text."""
+        s = self.scores_from_features(*self.features(texts))
+        return [{t: round(float(v), 4) for t, v in zip(self.ids, row)} for row in s]
+
+    def themes(self, scores: dict[str, float]) -> list[str]:
+        """Theme ids whose score reaches their calibrated threshold, best first, at most
+        ``max_themes`` of them."""
+        th = self.calibration["thresholds"]
+        above = sorted((t for t in self.ids if scores.get(t, 0.0) >= th[t]), key=lambda t: -scores[t])
+        return above[: int(self.calibration.get("max_themes", 4))]
+
+    def explain(self, text: str) -> dict[str, list[str]]:
+        """Evidence: the seed phrases of each theme matched in ``text`` (themes without a match
+        are omitted)."""
+        return self.rule_hits(text)

@@ -1,0 +1,165 @@
+"""Theme taxonomy, phrase rules, calibration file and the classifier on hand-written sentences."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nlp.themes import (CALIBRATION_PATH, TAXONOMY_PATH, THEME_IDS, TaxonomyError, ThemeClassifier,
+                        chunk_text, load_calibration, load_taxonomy, theme_text)
+
+
+def _raw():
+    return yaml.safe_load(TAXONOMY_PATH.read_text(encoding="utf-8"))
+
+
+def _write(tmp_path: Path, doc) -> Path:
+    p = tmp_path / "themes.yaml"
+    p.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return p
+
+
+# -- taxonomy ------------------------------------------------------------------------------------
+def test_taxonomy_has_exactly_the_twelve_themes_with_every_field():
+    themes = load_taxonomy()
+    assert [t.id for t in themes] == list(THEME_IDS)
+    for t in themes:
+        assert t.label and t.scope and t.includes and t.excludes
+        assert len(t.seed_phrases) >= 5 and len(t.exemplars) >= 3
+    acc = {t.id: t for t in themes}["accountability"]
+    assert [s.id for s in acc.subthemes] == ["ip"]
+    assert "copyright" in [p for p, _ in acc.phrases()]
+
+
+def test_taxonomy_missing_theme_rejected(tmp_path):
+    doc = _raw()
+    doc["themes"] = [t for t in doc["themes"] if t["id"] != "trade"]
+    with pytest.raises(TaxonomyError, match=r"exactly the twelve.*missing: \['trade'\]"):
+        load_taxonomy(_write(tmp_path, doc))
+
+
+def test_taxonomy_unknown_theme_rejected(tmp_path):
+    doc = _raw()
+    doc["themes"][0] = dict(doc["themes"][0], id="ethics")
+    with pytest.raises(TaxonomyError, match=r"unknown: \['ethics'\]"):
+        load_taxonomy(_write(tmp_path, doc))
+
+
+def test_taxonomy_missing_field_rejected(tmp_path):
+    doc = _raw()
+    del doc["themes"][3]["excludes"]
+    with pytest.raises(TaxonomyError, match=r"theme #4: missing or empty field\(s\): excludes"):
+        load_taxonomy(_write(tmp_path, doc))
+
+
+def test_taxonomy_duplicate_seed_phrase_rejected(tmp_path):
+    doc = _raw()
+    doc["themes"][1]["seed_phrases"].append("Personal  Data")   # already under privacy
+    with pytest.raises(TaxonomyError, match=r"'Personal  Data' appears under both privacy and transparency"):
+        load_taxonomy(_write(tmp_path, doc))
+
+
+def test_taxonomy_not_yaml_rejected(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("themes: [unclosed", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="not valid YAML"):
+        load_taxonomy(p)
+
+
+# -- calibration and helpers ---------------------------------------------------------------------
+def test_calibration_file_has_all_thresholds_weights_and_provenance():
+    cal = load_calibration()
+    assert set(cal["thresholds"]) == set(THEME_IDS)
+    assert all(0 < v < 1 for v in cal["thresholds"].values())
+    assert cal["weights"]["w_sim"] > 0 and cal["weights"]["w_rule"] > 0
+    assert set(cal["background"]) == set(THEME_IDS)
+    assert {"set", "date", "held_out"} <= set(cal["fitted"])
+
+
+def test_calibration_without_a_threshold_rejected(tmp_path):
+    cal = json.loads(CALIBRATION_PATH.read_text())
+    del cal["thresholds"]["society"]
+    p = tmp_path / "cal.json"
+    p.write_text(json.dumps(cal))
+    with pytest.raises(ValueError, match="society"):
+        load_calibration(p)
+
+
+def test_chunking_keeps_short_text_and_splits_long_text_at_sentences():
+    assert chunk_text("One short sentence.") == ["One short sentence."]
+    long = " ".join(f"Sentence number {i} says a few more words here." for i in range(60))
+    chunks = chunk_text(long, max_words=100)
+    assert len(chunks) > 1 and all(len(c.split()) <= 100 for c in chunks)
+    assert all(c.startswith("Sentence number") and c.endswith("here.") for c in chunks)
+    assert " ".join(chunks).split() == long.split()
+
+
+def test_theme_text_joins_heading_and_text():
+    assert theme_text("Transparency obligations", "Providers shall inform.") == \
+        "Transparency obligations\nProviders shall inform."
+    assert theme_text("", "Only text.") == "Only text." and theme_text(None, None) == ""
+
+
+# -- classifier (real model) ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def clf(tmp_path_factory):
+    from nlp.embed import Embedder
+    return ThemeClassifier(Embedder(cache=tmp_path_factory.mktemp("themes") / "vectors.sqlite"))
+
+
+CASES = [
+    ("privacy", "Controllers may process the personal data of a data subject only with that person's consent."),
+    ("content", "Images produced by a generative model shall carry an invisible watermark identifying them as synthetic."),
+    ("trade", "The Department shall tighten export controls so that foreign adversaries cannot obtain advanced chips."),
+    ("innovation", "Each Member State shall set up at least one regulatory sandbox where start-ups can try out new AI systems."),
+    ("oversight", "A natural person must be able to override the system's output or halt it at any moment."),
+    ("fairness", "Recruitment software must not treat applicants less favourably because of their ethnic origin or sex."),
+]
+
+
+@pytest.mark.model
+def test_classifier_scores_the_expected_theme_highest(clf):
+    scores = clf.scores([text for _, text in CASES])
+    for (expected, text), s in zip(CASES, scores):
+        assert set(s) == set(THEME_IDS) and all(0.0 <= v <= 1.0 for v in s.values())
+        assert max(s, key=s.get) == expected, (text, s)
+        assert clf.themes(s)[0] == expected
+
+
+@pytest.mark.model
+def test_classifier_assigns_no_theme_to_boilerplate(clf):
+    texts = ["This Regulation shall enter into force on the twentieth day following its publication.",
+             "The meeting will be held in Geneva on a Tuesday afternoon.",
+             "Paragraphs 2 and 3 are renumbered as paragraphs 4 and 5."]
+    for text, s in zip(texts, clf.scores(texts)):
+        assert clf.themes(s) == [], (text, s)
+
+
+@pytest.mark.model
+def test_themes_are_ordered_capped_and_thresholded(clf):
+    s = {t: 0.0 for t in THEME_IDS} | {"privacy": 0.99, "safety": 0.97, "content": 0.95,
+                                      "fairness": 0.93, "trade": 0.91, "society": 0.01}
+    assert clf.themes(s) == ["privacy", "safety", "content", "fairness"]
+
+
+@pytest.mark.model
+def test_long_text_is_scored_over_all_its_chunks(clf):
+    filler = " ".join("The committee met and adopted its agenda for the session." for _ in range(40))
+    tail = "Providers shall label deepfake videos and audio as artificially generated content."
+    s = clf.scores([filler + " " + tail])[0]
+    assert "content" in clf.themes(s), s
+
+
+@pytest.mark.model
+def test_explain_returns_matched_seed_phrases(clf):
+    ev = clf.explain("Deployers shall label deepfakes, respect privacy and keep a human in the loop; "
+                     "fine-tuning is allowed.")
+    assert ev["content"] == ["deepfake"]
+    assert ev["privacy"] == ["privacy"]
+    assert ev["oversight"] == ["human in the loop"]
+    assert "accountability" not in ev            # 'fine-tuning' is not the penalty 'fine'
+    ev2 = clf.explain("Infringements are subject to a fine and respect human dignity.")
+    assert ev2["accountability"] == ["fine"]
+    assert ev2["rights"] == ["human dignity"]     # the longer phrase, not also 'dignity'
