@@ -106,6 +106,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)   # published files are read by web servers and other users
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -49,8 +49,21 @@ def build_options(f):
 @main.command("build")
 @build_options
 def build_cmd(mirror, out, only, accept_drift, quiet):
-    """Run the whole pipeline (for now: the corpus build) into OUT."""
-    _run_corpus_build(mirror, out, only, accept_drift, quiet)
+    """Run the whole pipeline into OUT: corpus, NLP (themes, modality, alignment,
+    divergence), then the static site in OUT/site/.
+
+    Nothing is published unless every gate of every stage passed; the last good
+    knowledge base, exports, index and site stay in place otherwise.
+    """
+    from nlp.stage import run as nlp_stage
+    _run_corpus_build(mirror, out, only, accept_drift, quiet, stages=[nlp_stage])
+    from govkb.site import SiteBuildError, build_site
+    try:
+        stats = build_site(out)
+    except SiteBuildError as e:
+        raise click.ClickException(f"site: {e} (the knowledge base was published; the last good "
+                                   "site is unchanged)") from None
+    click.echo(_site_summary(stats, out))
 
 
 @main.group()
@@ -94,11 +107,11 @@ def corpus_build(mirror, out, only, accept_drift, quiet):
     _run_corpus_build(mirror, out, only, accept_drift, quiet)
 
 
-def _run_corpus_build(mirror, out, only, accept_drift, quiet):
+def _run_corpus_build(mirror, out, only, accept_drift, quiet, stages=()):
     from corpus.build import BuildError, build_corpus
     try:
         report = build_corpus(out, mirror=mirror, only=list(only) or None,
-                              accept_drift=accept_drift, progress=not quiet)
+                              accept_drift=accept_drift, progress=not quiet, stages=stages)
     except BuildError as e:
         raise click.UsageError(str(e)) from None
     for n in report.notices:
@@ -113,6 +126,13 @@ def _run_corpus_build(mirror, out, only, accept_drift, quiet):
     parsed = [o for o in report.outcomes if o.status == "parsed"]
     click.echo(f"Built {report.documents} documents, {report.provisions} provisions in "
                f"{report.seconds:.1f} s ({len(parsed)} parsed this run) -> {out}/export/")
+    if report.stage_stats:
+        st = report.stage_stats
+        click.echo(f"NLP: {st['texts']} texts ({st['encoded']} encoded, the rest from the cache), "
+                   f"{st['links']} links, {st['cells']} divergence cells; "
+                   + ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in st.items() if k.endswith("_s")))
+    elif not stages:
+        click.echo("(corpus only: run `govkb build` for the NLP annotations, links, divergence and site)")
 
 
 @corpus.command("show")
@@ -176,11 +196,15 @@ def site_build(out, no_search):
         stats = build_site(out, search=not no_search)
     except SiteBuildError as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"Site built in {stats['total_s']:.1f} s (generate {stats['generate_s']:.1f} s, "
-               f"mkdocs {stats['mkdocs_s']:.1f} s, pagefind {stats['pagefind_s']:.1f} s) -> {out}/site/")
-    click.echo(f"{stats['pages']} pages, {stats['html_bytes'] / 1e6:.1f} MB of HTML, site "
-               f"{stats['site_bytes'] / 1e6:.1f} MB; largest page {stats['largest_page']} "
-               f"({stats['largest_bytes'] / 1e6:.2f} MB); {stats['files_written']} source files rewritten")
+    click.echo(_site_summary(stats, out))
+
+
+def _site_summary(stats: dict, out) -> str:
+    return (f"Site built in {stats['total_s']:.1f} s (generate {stats['generate_s']:.1f} s, "
+            f"mkdocs {stats['mkdocs_s']:.1f} s, pagefind {stats['pagefind_s']:.1f} s) -> {out}/site/\n"
+            f"{stats['pages']} pages, {stats['html_bytes'] / 1e6:.1f} MB of HTML, site "
+            f"{stats['site_bytes'] / 1e6:.1f} MB; largest page {stats['largest_page']} "
+            f"({stats['largest_bytes'] / 1e6:.2f} MB); {stats['files_written']} source files rewritten")
 
 
 @site.command("serve")

@@ -298,7 +298,7 @@ class Site:
                         tds.append('<td class="cell lbl-none">·</td>')
                         continue
                     href = rel(here, self.theme_url(t["id"], f"ev-{baseline}-{slug(inst)}"))
-                    tip = (f"{c['label']}; score {c.get('score', 0):.2f}; coverage {c.get('coverage', 0):.2f}; "
+                    tip = (f"{c['label']}; score {fmt_score(c.get('score'))}; {coverage_text(c)}; "
                            f"{len(c.get('evidence') or [])} evidence clause(s)")
                     shade = f" s{min(4, int((c.get('score') or 0) * 5))}"
                     tds.append(f'<td class="cell lbl-{slug(c["label"])}{shade}">'
@@ -398,8 +398,8 @@ class Site:
                         if rows else '<p class="small">No evidence clauses.</p>')
             out.append(f'<div class="cellev" id="ev-{esc(b)}-{esc(slug(c["instrument"]))}">'
                        f'<h3>{esc(self.instrument_name(c["instrument"]))} {badge(c["label"], c.get("score"))}</h3>'
-                       f'<p class="small">Level: {esc(c["level"])}; coverage {c.get("coverage", 0):.2f}; '
-                       f'{"binding" if c.get("binding") else "non-binding"}.</p>{evidence}</div>')
+                       f'<p class="small">Level: {esc(c["level"])}; {esc(coverage_text(c))}; '
+                       f'{esc(binding_text(c))}.</p>{evidence}</div>')
         return "\n".join(out)
 
     def position_link(self, here: str, pos_id: str) -> str:
@@ -669,3 +669,26 @@ class Site:
 def md_path(url: str) -> str:
     """The Markdown file behind a directory URL (every generated page is an index.md)."""
     return f"{url}index.md"
+
+
+def fmt_score(score) -> str:
+    """A cell score for display ("n/a" where the cell has none, e.g. not addressed)."""
+    return "n/a" if score is None else f"{score:+.2f}"
+
+
+def coverage_text(cell: dict) -> str:
+    """How much of the instrument bears on the theme, in words."""
+    cov = cell.get("coverage") or {}
+    if not isinstance(cov, dict):
+        return f"coverage {cov}"
+    return (f"{cov.get('provisions', 0)} provision(s) on the theme, "
+            f"mean theme score {cov.get('mean_theme_score', 0):.2f}")
+
+
+def binding_text(cell: dict) -> str:
+    """How binding the instrument's provisions on the theme are, in words."""
+    b = cell.get("binding") or {}
+    if not isinstance(b, dict):
+        return "binding" if b else "non-binding"
+    kind = {True: "binding instrument", False: "non-binding instrument"}.get(b.get("instrument_binding"), "mixed")
+    return f"{kind}; {b.get('binding_provisions', 0)} provision(s) with binding force"

@@ -1,0 +1,95 @@
+"""The NLP stage of the build: annotate, embed, index, classify, align, diverge.
+
+It runs on the staged knowledge base (``corpus.build`` calls it before publishing), so a
+failure here leaves the last good output in place. Vectors are cached under
+``OUT/cache/`` by model hash + text hash: a rebuild with no text change encodes nothing.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from corpus.build import StageError
+from corpus.store import KnowledgeBase
+
+CACHE = Path("cache") / "vectors.sqlite"
+DEFAULT_BASELINE = Path(__file__).parent / "data" / "baselines" / "us-endorsed.yaml"
+
+
+def load_provisions(kb: KnowledgeBase) -> tuple[list[dict], list[dict]]:
+    """All documents, and all provisions in document order."""
+    docs = kb.documents()
+    provs = [p for d in docs for p in kb.provisions(d["id"])]
+    return docs, provs
+
+
+def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
+        baseline_path: Path = DEFAULT_BASELINE) -> dict:
+    """Run every NLP step on ``kb`` and store the results; returns timings and counts."""
+    from nlp import align, baseline, diverge
+    from nlp.embed import Embedder, text_hash
+    from nlp.index import VectorIndex
+    from nlp.pipeline import annotate
+    from nlp.themes import ThemeClassifier
+
+    stats: dict = {}
+    t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        stats[f"{name}_s"] = round(now - t, 2)
+        t = now
+
+    docs, provs = load_provisions(kb)
+    ids = [p["id"] for p in provs]
+    known = set(ids)
+
+    notes = annotate([p["text"] or p["heading"] for p in provs], doc_ids=[p["doc_id"] for p in provs],
+                     context_ids=ids, known_ids=known)
+    annotations = dict(zip(ids, notes))
+    lap("annotate")
+
+    embedder = Embedder(cache=out / CACHE)
+    texts = align.embedding_texts(provs)
+    vectors = embedder.encode(texts, progress=progress)
+    stats["texts"] = len(texts)
+    lap("embed")
+
+    index = VectorIndex.build(ids, vectors, model=embedder.model_path.name, model_hash=embedder.model_id,
+                              text_hashes=[text_hash(x) for x in texts])
+    index.save(staging / "index")
+    lap("index")
+
+    clf = ThemeClassifier(embedder)
+    scores = clf.scores(texts)
+    themes = {i: clf.themes(s) for i, s in zip(ids, scores)}
+    theme_scores = dict(zip(ids, scores))
+    lap("themes")
+
+    kb.add_annotations([{"id": i, "modality": a["modality"], "modality_span": a["modality_span"],
+                         "addressees": a["addressees"], "bound": a["bound"],
+                         "references": a["references"], "themes": themes[i],
+                         "theme_scores": theme_scores[i]} for i, a in annotations.items()])
+
+    links = align.align_cross(provs, vectors, annotations=annotations, themes=themes)
+    references = {i: a["references"] for i, a in annotations.items()}
+    for doc_id in sorted({p["doc_id"] for p in provs if p["kind"] == "recital"}):
+        links += align.align_recitals(provs, vectors, doc_id=doc_id, references=references)
+    links += align.detect_conflicts(links, annotations)
+    kb.add_links(links)
+    stats["links"] = len(links)
+    lap("align")
+
+    try:
+        base = baseline.load_baseline(baseline_path, known_ids=known)
+    except baseline.BaselineError as e:
+        raise StageError("baseline", str(e)) from None
+    cells = diverge.divergence(provs, docs, base, theme_scores=theme_scores, themes=themes,
+                               annotations=annotations, embed=embedder.encode,
+                               vectors=dict(zip(ids, vectors)))
+    kb.set_divergence(base.id, cells)
+    stats["cells"] = len(cells["cells"])
+    lap("diverge")
+    stats["encoded"] = embedder.encoded   # texts that went through the model (cache misses)
+    return stats
