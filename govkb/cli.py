@@ -180,6 +180,109 @@ def corpus_show(provision_id, out, as_json):
                f"   sha256: {doc['sha256']}")
 
 
+def _open_kb(out) -> "KnowledgeBase":
+    from corpus.store import KnowledgeBase
+    try:
+        return KnowledgeBase(Path(out) / "govkb.sqlite")
+    except (FileNotFoundError, RuntimeError) as e:
+        raise click.ClickException(str(e)) from None
+
+
+@main.command("classify")
+@click.option("--batch", default=256, show_default=True, type=click.IntRange(1, 10_000),
+              help="Texts classified together (larger is faster, uses more memory).")
+def classify_cmd(batch):
+    """Classify any texts: JSON lines {"id": ..., "text": ...} on stdin, one JSON line
+    {"id", "themes", "theme_scores", "modality"} per input on stdout, in order.
+
+    A line that is not a JSON object with a string "text" is reported on stderr with its
+    line number and skipped; the exit status is then 1.
+    """
+    from nlp.pipeline import annotate
+    from nlp.embed import Embedder
+    from nlp.themes import ThemeClassifier
+    clf = ThemeClassifier(Embedder())
+    bad = 0
+
+    def flush(items):
+        texts = [t for _, t in items]
+        notes = annotate(texts, doc_ids=[""] * len(texts), context_ids=[None] * len(texts), known_ids=set())
+        for (rid, _), sc, note in zip(items, clf.scores(texts), notes):
+            click.echo(json.dumps({"id": rid, "themes": clf.themes(sc),
+                                   "theme_scores": {k: round(v, 4) for k, v in sc.items()},
+                                   "modality": note["modality"]}, ensure_ascii=False))
+
+    items: list = []
+    for n, line in enumerate(click.get_text_stream("stdin", errors="replace"), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                raise ValueError('expected an object with a string "text"')
+        except ValueError as e:
+            click.echo(f"line {n}: skipped: {e}", err=True)
+            bad += 1
+            continue
+        items.append((obj.get("id", n), obj["text"][:20_000]))
+        if len(items) >= batch:
+            flush(items)
+            items = []
+    if items:
+        flush(items)
+    if bad:
+        sys.exit(1)
+
+
+@main.command("align")
+@click.argument("provision_id")
+@click.option("--doc", "docs", multiple=True, metavar="DOC_ID", help="Only aligned provisions of these documents (repeatable).")
+@click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 200), help="How many to print.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of links.")
+@out_option
+def align_cmd(provision_id, docs, k, as_json, out):
+    """Print the provisions aligned with PROVISION_ID in other instruments, best first,
+    with relation, confidence, status and evidence; for an EU article, also the recitals
+    that explain it (relation "explains")."""
+    kb = _open_kb(out)
+    me = kb.provision(provision_id)
+    if me is None:
+        raise click.ClickException(f"no provision {provision_id!r} in {out} (see `govkb corpus show DOC_ID`)")
+    rows = []
+    for link in kb.links(provision_id):
+        other = link["target_id"] if link["source_id"] == provision_id else link["source_id"]
+        if link["relation"] != "explains" and link["source_id"] != provision_id and link["relation"] != "conflicts":
+            continue   # the reverse direction of another provision's candidate list
+        p = kb.provision(other)
+        if p is None or (docs and p["doc_id"] not in docs):
+            continue
+        rows.append({**link, "other": p})
+    if docs:
+        unknown = [d for d in docs if kb.document(d) is None]
+        if unknown:
+            raise click.ClickException(f"unknown document id(s) {', '.join(unknown)}; `govkb corpus list` shows them")
+    rows = rows[:k]
+    if as_json:
+        click.echo(json.dumps([{"source_id": r["source_id"], "target_id": r["target_id"],
+                                "relation": r["relation"], "score": r["score"], "status": r["status"],
+                                "evidence": r["evidence"], "pinpoint": r["other"]["pinpoint"],
+                                "doc_id": r["other"]["doc_id"], "text": r["other"]["text"]} for r in rows],
+                              ensure_ascii=False, indent=2))
+        return
+    doc = kb.document(me["doc_id"])
+    click.echo(f"{doc['short_title']}, {me['pinpoint']}: {textwrap.shorten(me['text'] or me['heading'], 100)}\n")
+    if not rows:
+        click.echo("No aligned provisions stored" + (" in those documents." if docs else "."))
+        return
+    for r in rows:
+        o, ev = r["other"], r["evidence"]
+        odoc = kb.document(o["doc_id"])
+        terms = ", ".join((ev.get("shared_terms") or [])[:6])
+        click.echo(f"{r['score']:.3f} {r['relation']:<11} {r['status']:<9} {odoc['short_title']}, {o['pinpoint']}")
+        click.echo(f"      {textwrap.shorten(o['text'] or o['heading'], 110)}")
+        click.echo(f"      similarity {ev.get('similarity', 0):.2f}" + (f"; shared terms: {terms}" if terms else ""))
+
+
 @main.group()
 def site():
     """Build and serve the static site (MkDocs Material + Pagefind) from the knowledge base."""

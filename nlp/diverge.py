@@ -209,6 +209,8 @@ def divergence(provisions: list[dict], documents: list[dict], baseline: Baseline
     cells = []
     families = sorted({d.get("family", "") for d in documents if d.get("family")})
     for theme in theme_list:
+        if not baseline.by_theme(theme):
+            continue   # the baseline takes no position on this theme: there is nothing to diverge from
         for d in documents:
             cells.append(_cell(d["id"], "document", theme, by_doc_theme.get((d["id"], theme), []),
                                items_by.get((d["id"], theme), []), docs, theme_scores, params))

@@ -1,0 +1,170 @@
+"""The NLP stage end to end on a small corpus: a few real mirror documents plus a small
+invented EU act, with a two-position baseline written for the test (a different baseline
+is another file, not another code path). Loads the real embedding model."""
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from corpus import sources
+from corpus.build import build_corpus
+from corpus.sources.base import MirrorRef
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+REAL = ("g7-hiroshima-principles", "g7-hiroshima-code", "us-eo-14320", "cn-ai-labeling-measures-2025")
+FIXTURE_ACT = Path(__file__).parent / "fixtures/eurlex/mini_oj_regulation.html"
+BASELINE = """
+id: test-baseline
+title: A two-position test baseline
+description: Written for the NLP stage test.
+positions:
+  - id: t-trade-01
+    theme: trade
+    stance: The export of a full national AI technology stack to partners is promoted.
+    favours: [export promotion]
+    opposes: [restrictions on technology exports to partners]
+    affirm: [The government supports the export of full-stack AI technology packages to partner countries.]
+    oppose: [Exports of AI technology to other countries are restricted by licensing requirements.]
+    rules: [voluntary-measure]
+    citations: [us-eo-14320/sec-2, us-eo-14320/sec-1]
+  - id: t-content-01
+    theme: content
+    stance: No general duty to label synthetic content is imposed.
+    favours: [voluntary provenance tools]
+    opposes: [mandatory labelling of AI-generated content]
+    affirm: [Developers may voluntarily adopt tools that show where content comes from.]
+    oppose: [Service providers shall add explicit labels to all AI-generated text, images, audio and video.]
+    rules: [binding-mandate, voluntary-measure]
+    citations: [us-eo-14320/sec-1]
+"""
+
+
+@pytest.fixture(scope="module")
+def built(mirror, tmp_path_factory):
+    root = tmp_path_factory.mktemp("nlp")
+    m = root / "mirror"
+    m.mkdir()
+    rows = []
+    for sid in REAL:
+        row = mirror.find(sources.get(sid).mirror)
+        (m / row.file).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(mirror.root / row.file, m / row.file)   # a temporary mirror, never the repo
+        rows.append(row)
+    shutil.copy(FIXTURE_ACT, m / "mini.html")
+    header = (mirror.root / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()[0]
+    lines = [header] + ["\t".join([r.doc, r.source, r.title, r.url, r.format, r.kind, r.lang, r.sha256,
+                                   str(r.bytes), r.file, "", ""]) for r in rows]
+    lines.append("\t".join(["mini-act", "eu", "Invented act", "https://example.org/mini", "html", "original",
+                            "en", "", "0", "mini.html", "", ""]))
+    (m / "MANIFEST.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mini = sources.get("eu-gdpr").__class__(**{
+        **sources.get("eu-gdpr").__dict__, "id": "eu-mini", "mirror": MirrorRef("mini-act", "html"),
+        "expected": {"article": 5, "recital": 3}, "urls": ("https://example.org/mini",)})
+    registry = {sid: sources.get(sid) for sid in REAL} | {"eu-mini": mini}
+    baseline = root / "baseline.yaml"
+    baseline.write_text(BASELINE, encoding="utf-8")
+    from nlp.stage import run as nlp_stage
+    stage = functools.partial(nlp_stage, baseline_path=baseline)
+    out = root / "out"
+    mp = pytest.MonkeyPatch()
+    mp.setattr(sources, "REGISTRY", registry)
+    try:
+        first = build_corpus(out, mirror=m, progress=False, stages=[stage])
+        second = build_corpus(out, mirror=m, progress=False, stages=[stage])
+    finally:
+        mp.undo()
+    assert first.ok, first.failures
+    assert second.ok, second.failures
+    return out, first, second
+
+
+def jsonl(path):
+    return [json.loads(l) for l in path.read_text().splitlines()]
+
+
+def test_provisions_gain_annotations(built):
+    out, *_ = built
+    provs = {p["id"]: p for p in jsonl(out / "export/provisions.jsonl")}
+    for p in provs.values():
+        assert {"themes", "theme_scores", "modality", "addressees", "references"} <= p.keys()
+        assert len(p["theme_scores"]) == 12
+    action7 = provs["g7-hiroshima-code/action-7"]
+    assert "content" in action7["themes"] and action7["modality"] == "recommendation"
+    sec = next(p for i, p in provs.items() if i.startswith("us-eo-14320/sec-") and p["modality"] == "obligation")
+    assert sec["doc_id"] == "us-eo-14320"
+
+
+def test_rebuild_with_no_text_change_encodes_nothing(built):
+    _, first, second = built
+    assert first.stage_stats["encoded"] > 0
+    assert second.stage_stats["encoded"] == 0
+
+
+def test_links_recitals_and_structural_pairs(built):
+    out, *_ = built
+    links = jsonl(out / "export/links.jsonl")
+    explains = [l for l in links if l["relation"] == "explains"]
+    articles = {l["target_id"] for l in explains}
+    assert articles == {f"eu-mini/art-{n}" for n in range(1, 6)}
+    for art in articles:  # every recital of the act is a candidate for every article (only 3 here)
+        assert len({l["source_id"] for l in explains if l["target_id"] == art}) == 3
+    best = {}
+    for l in links:
+        if l["source_id"].startswith("g7-hiroshima-principles/principle-") and l["target_id"].startswith("g7-hiroshima-code/"):
+            if l["score"] > best.get(l["source_id"], ("", -1))[1]:
+                best[l["source_id"]] = (l["target_id"], l["score"])
+    right = sum(t.endswith("/action-" + s.rsplit("-", 1)[1]) for s, (t, _) in best.items())
+    assert right >= 9, best
+    for l in links:
+        assert l["evidence"] and l["status"] in ("accepted", "candidate")
+
+
+def test_divergence_against_a_test_baseline(built):
+    out, *_ = built
+    div = json.loads((out / "export/divergence.json").read_text())
+    assert div["baseline"] == "test-baseline"
+    cells = {(c["instrument"], c["theme"]): c for c in div["cells"]}
+    label = cells[("cn-ai-labeling-measures-2025", "content")]
+    assert label["label"] == "divergent" and label["evidence"]
+    assert all(c["evidence"] for c in div["cells"] if c["label"] != "not addressed")
+
+
+def test_index_manifest(built):
+    out, *_ = built
+    manifest = json.loads((out / "index/manifest.json").read_text())
+    n = len(jsonl(out / "export/provisions.jsonl"))
+    assert manifest["count"] == n and manifest["dim"] == 384 and manifest["index_type"] == "flat-ip"
+
+
+def govkb(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "govkb.cli", *map(str, args)], input=stdin,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_align_command(built):
+    out, *_ = built
+    proc = govkb("align", "g7-hiroshima-principles/principle-7", "--out", out, "--doc", "g7-hiroshima-code",
+                 "-k", "3", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert rows[0]["target_id"] == "g7-hiroshima-code/action-7" and rows[0]["doc_id"] == "g7-hiroshima-code"
+    assert len(rows) <= 3 and all(r["evidence"]["similarity"] > 0 for r in rows)
+    assert govkb("align", "nope/art-1", "--out", out).returncode == 1
+
+
+def test_classify_command():
+    lines = [json.dumps({"id": "a", "text": "Providers shall mark synthetic images as artificially generated."}),
+             "{broken", json.dumps({"id": "b", "text": "Personal data shall be processed lawfully."})]
+    proc = govkb("classify", stdin="\n".join(lines) + "\n")
+    assert proc.returncode == 1 and "line 2: skipped" in proc.stderr
+    out = [json.loads(l) for l in proc.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["a", "b"]
+    assert "content" in out[0]["themes"] and out[0]["modality"] == "obligation"
+    assert "privacy" in out[1]["themes"] and set(out[1]["theme_scores"]) >= {"privacy", "trade"}
