@@ -13,7 +13,7 @@ Prints, with each set's name and size and the machine:
   ``align_recitals``.
 ``--fit`` also prints the logistic calibration (a, b) refitted on the structural pairs.
 
-Usage: python scripts/bench_alignment.py [--out /tmp/kb] [--cache PATH] [--fit]
+Usage: python scripts/bench_alignment.py [--out OUT] [--cache PATH] [--fit]
 """
 from __future__ import annotations
 
@@ -189,10 +189,12 @@ def recitals(provisions, V, prm, fit: bool) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default="/tmp/kb", help="the built KB (govkb build --out)")
-    ap.add_argument("--cache", default=os.environ.get("GOVKB_VECTOR_CACHE", "/tmp/govkb-align-vectors.sqlite"))
+    ap.add_argument("--out", default="out", help="the built KB (govkb build --out) (default: out)")
+    ap.add_argument("--cache", default=None,
+                    help="vector cache (sqlite); default: the build's own, OUT/cache/vectors.sqlite")
     ap.add_argument("--fit", action="store_true", help="also refit the two logistic calibrations")
     args = ap.parse_args()
+    args.cache = args.cache or str(Path(args.out) / "cache" / "vectors.sqlite")
     if not GOLD.is_dir():
         sys.exit(f"gold sets not found at {GOLD} (set GOVKB_GOLD)")
     provisions = [json.loads(line) for line in open(Path(args.out) / "export" / "provisions.jsonl", encoding="utf-8")]

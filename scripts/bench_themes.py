@@ -163,14 +163,14 @@ def show(title: str, res: dict, n: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", default="/tmp/kb", help="built knowledge base directory")
+    ap.add_argument("--out", default="out", help="built knowledge base directory (default: out)")
     ap.add_argument("--gold", default=str(ROOT.parent / "shared/gold"), help="development sets")
-    ap.add_argument("--cache", default=os.environ.get("GOVKB_VECTOR_CACHE",
-                                                       str(Path.home() / ".cache/govkb/vectors.sqlite")),
-                    help="vector cache (sqlite)")
+    ap.add_argument("--cache", default=None,
+                    help="vector cache (sqlite); default: the build's own, OUT/cache/vectors.sqlite")
     ap.add_argument("--calibrate", action="store_true", help="fit and write theme_calibration.json")
     ap.add_argument("--throughput", type=int, default=256, help="texts timed without cache (0: skip)")
     args = ap.parse_args()
+    args.cache = args.cache or str(Path(args.out) / "cache" / "vectors.sqlite")
     gold, out = Path(args.gold), Path(args.out)
     provs = {}
     with open(out / "export/provisions.jsonl", encoding="utf-8") as f:

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Benchmark: the NLP stage on the full mirror corpus.
+
+Prints, for a build into an empty directory (cold vector cache) and a second build with
+no text change: seconds per NLP step, texts encoded (the second build must encode 0),
+provisions/s of the NLP stage against the raw model encode rate measured in the same run
+on a sample of the same texts (target overhead <= 1.15x), and peak memory. Then runs the
+quality benchmarks (themes and alignment on the gold sets) on the build.
+
+    python scripts/bench_nlp.py [--mirror ../shared/corpus-mirror] [--keep DIR] [--sample 300]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def raw_encode_rate(texts: list[str]) -> float:
+    """Texts/s of the bare model on ``texts`` (no cache), after a warm-up batch."""
+    from nlp.embed import Embedder
+    model = Embedder().model
+    model.encode(texts[:32], batch_size=64)
+    t = time.perf_counter()
+    model.encode(texts, batch_size=64, normalize_embeddings=True)
+    return len(texts) / (time.perf_counter() - t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mirror", default=str(ROOT.parent / "shared/corpus-mirror"))
+    ap.add_argument("--keep", help="build into this directory (kept) instead of a temporary one")
+    ap.add_argument("--sample", type=int, default=300, help="texts for the raw encode rate")
+    args = ap.parse_args()
+
+    from corpus.build import build_corpus
+    from nlp import align
+    from nlp.stage import load_provisions, run as nlp_stage
+    from corpus.store import KnowledgeBase
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(args.keep or tmp)
+        runs = []
+        for label in ("cold build (empty vector cache)", "rebuild, no text change"):
+            r = build_corpus(out, mirror=args.mirror, progress=False, stages=[nlp_stage])
+            if not r.ok:
+                raise SystemExit("build failed: " + "; ".join(map(str, r.failures)))
+            st = r.stage_stats
+            nlp_s = sum(v for k, v in st.items() if k.endswith("_s"))
+            runs.append((st, nlp_s))
+            print(f"\n{label}: {r.documents} documents, {r.provisions} provisions, {r.seconds:.1f} s in all, "
+                  f"NLP {nlp_s:.1f} s; texts {st['texts']}, encoded {st['encoded']}, links {st['links']}, "
+                  f"divergence cells {st['cells']}")
+            print("  steps: " + ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in st.items() if k.endswith("_s")))
+
+        kb = KnowledgeBase(out / "govkb.sqlite")
+        _, provs = load_provisions(kb)
+        texts = align.embedding_texts(provs)
+        step = max(1, len(texts) // args.sample)
+        sample = texts[::step][:args.sample]
+        rate = raw_encode_rate(sample)
+        cold, cold_s = runs[0]
+        stage_rate = cold["texts"] / cold_s
+        encode_only = cold["encoded"] / rate
+        print(f"\nraw model encode rate: {rate:.0f} texts/s (sample of {len(sample)} corpus texts, no cache)")
+        print(f"NLP stage, cold: {stage_rate:.0f} provisions/s; {cold['encoded']} texts encoded "
+              f"(incl. theme chunks) would take {encode_only:.1f} s at the raw rate; stage/raw-encode "
+              f"overhead {cold_s / encode_only:.2f}x (target <= 1.15x)")
+        warm, warm_s = runs[1]
+        print(f"NLP stage, no change: {warm['encoded']} texts encoded (target 0), {warm_s:.1f} s")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory (this process): {peak:.0f} MB")
+
+        for script in ("bench_themes.py", "bench_alignment.py"):
+            print(f"\n=== {script}")
+            sys.stdout.flush()
+            extra = ["--throughput", "0"] if script == "bench_themes.py" else []
+            subprocess.run([sys.executable, str(ROOT / "scripts" / script), "--out", str(out), *extra], check=False)
+
+
+if __name__ == "__main__":
+    main()
