@@ -2,6 +2,9 @@
 test on the real mirror. Browser tests are in test_site_browser.py."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 import subprocess
 import sys
@@ -14,8 +17,8 @@ from click.testing import CliRunner
 from corpus.store import KnowledgeBase
 from govkb.cli import main
 from govkb.site import build_site, generator
-from govkb.site.generator import Site, load_data
-from govkb.site.html import anchor
+from govkb.site.generator import TOP_CANDIDATES, TOP_EXPLAINS, Site, load_data
+from govkb.site.html import anchor, badge, shade
 from govkb.site.sample import THEMES, make_sample_kb
 
 MIRROR = Path(__file__).resolve().parents[2] / "shared" / "corpus-mirror"
@@ -118,13 +121,18 @@ def test_no_offsite_assets(sample_site):
 def test_internal_links_resolve(sample_site):
     """Every relative link of a generated page reaches a file, and its #fragment an element."""
     out, _ = sample_site
-    site = out / "site"
+    check_internal_links(out / "site")
+
+
+def check_internal_links(site: Path):
     ids_cache = {}
     for page in html_pages(site):
         for tag, url in HREF.findall(page.read_text()):
             parts = urlsplit(url)
             if parts.scheme or parts.netloc or url.startswith("#") and not url[1:]:
                 continue
+            if "pagefind/" in url and not (site / "pagefind").is_dir():
+                continue    # a build with search=False has no index
             base = site if parts.path.startswith("/") else page.parent   # 404.html links from the root
             target = (base / unquote(parts.path).lstrip("/")).resolve() if parts.path else page
             if target.is_dir():
@@ -163,9 +171,82 @@ def test_pagination_keeps_deep_links(tmp_path, monkeypatch):
     files = site.files()
     main_page = files["instruments/xx-act/index.md"]
     assert '"xx-act-art-40":"part-' in main_page      # deeplink.js map on the main page
-    assert 'id="xx-act-art-40"' in files[f"instruments/xx-act/part-{len(parts)}/index.md"]
+    n = next(i for i, part in enumerate(parts, 1) if any(p["id"] == "xx-act/art-40" for p in part))
+    assert n > 1 and 'id="xx-act-art-40"' in files[f"instruments/xx-act/part-{n}/index.md"]
     # Other pages link straight to the part that holds the provision.
-    assert site.prov_url("xx-act/art-40") == f"instruments/xx-act/part-{len(parts)}/#xx-act-art-40"
+    assert site.prov_url("xx-act/art-40") == f"instruments/xx-act/part-{n}/#xx-act-art-40"
+
+
+def test_alignment_pages_bounded_with_many_links(tmp_path, monkeypatch):
+    """Real alignment output has ~10 candidates per provision: pages show accepted links and
+    the best few candidates, say how many are left out, and are split into parts under the
+    page budget with instrument pages linking to the right part."""
+    make_sample_kb(tmp_path / "govkb.sqlite", many=60, candidates=10, hostile=False)
+    monkeypatch.setattr(generator, "PAGE_BUDGET", 20_000)
+    stats = build_site(tmp_path, search=False)
+    site = Site(load_data(tmp_path / "govkb.sqlite"))
+    assert len(site.d.links) > 600
+    parts = site.align_parts["xx-act"]
+    assert len(parts) > 2
+    files = site.files()
+    pages = [k for k in files if k.startswith("alignment/xx-act/")]
+    assert len(pages) == len(parts)
+    # The budget bounds the provision blocks; intro, part list and front matter add a few KB.
+    assert max(len(files[k]) for k in pages) < 20_000 + 6_000
+    al = site.align["xx-act/art-10"]
+    accepted = [l for l, _, _ in al.shown if l["status"] == "accepted"]
+    assert len(accepted) == 2        # its own accepted link and the one pointing at it
+    assert len(al.shown) - len(accepted) == TOP_CANDIDATES
+    assert [l["score"] for l, _, _ in al.shown][len(accepted):] == [0.45, 0.3, 0.225]   # best first
+    assert al.more == 9 - TOP_CANDIDATES
+    assert len(site.align["xx-act/rct-1"].explains) == TOP_EXPLAINS
+    page = next(files[k] for k in pages if 'id="al-xx-act-art-10"' in files[k])
+    assert "6 more link(s)" in page and "govkb align xx-act/art-10" in page
+    assert "&lt;0.01" not in page and ">0.45<" in page
+    # The instrument page links each provision to the part that holds its alignment block.
+    assert site.align_url_of["xx-act/art-62"].startswith("alignment/xx-act/part-")
+    assert stats["largest_bytes"] < 2_000_000
+    check_internal_links(tmp_path / "site")
+
+
+def test_signed_scores_shade_by_magnitude(sample_site):
+    assert shade(None) == "" and shade(0.05) == " s0" and shade(-0.05) == " s0"
+    assert shade(-0.92) == shade(0.92) == " s4" and shade(-1.0) == " s4" and shade(0.5) == " s2"
+    assert badge("divergent", -0.92) == '<span class="lbl lbl-divergent s4">divergent -0.92</span>'
+    assert badge("not addressed", None) == '<span class="lbl lbl-not-addressed">not addressed</span>'
+    out, _ = sample_site
+    matrix = (out / "site/matrix/us-endorsed/index.html").read_text()
+    cells = re.findall(r'<td class="cell (lbl-[a-z-]+)( s\d)?">', matrix)
+    assert {c for c in cells if c[0] == "lbl-divergent"} == {("lbl-divergent", " s1"), ("lbl-divergent", " s2"),
+                                                            ("lbl-divergent", " s3")}
+    assert {s for lbl, s in cells if lbl == "lbl-not-addressed"} == {""}
+    assert "s-" not in "".join(s for _, s in cells)
+    assert "score -0.30" in matrix or "score -0.3" in matrix
+    assert "divergent -0.30" in (out / "site/themes/privacy/index.html").read_text()
+
+
+def test_downloads_publish_a_subset_of_links(tmp_path):
+    make_sample_kb(tmp_path / "govkb.sqlite", many=30, candidates=10, hostile=False)
+    site = Site(load_data(tmp_path / "govkb.sqlite"))
+    files = site.files()
+    published = json.loads(files["downloads/links.json"])
+    every = site.d.links
+    key = lambda l: (l["source_id"], l["target_id"], l["relation"])
+    assert {key(l) for l in published} < {key(l) for l in every}
+    # Every explanation, every accepted link and the best three candidates of each source.
+    assert {key(l) for l in every if l["relation"] == "explains" or l["status"] == "accepted"} <= {key(l) for l in published}
+    by_source = {}
+    for l in published:
+        if l["status"] == "candidate" and l["relation"] != "explains":
+            by_source.setdefault(l["source_id"], []).append(l["score"])
+    assert by_source and all(len(v) == TOP_CANDIDATES for v in by_source.values())
+    assert sorted(by_source["xx-act/art-3"], reverse=True) == [0.45, 0.3, 0.225]
+    rows = list(csv.DictReader(io.StringIO(files["downloads/links.csv"])))
+    assert len(rows) == len(published)
+    ev = next(r["evidence"] for r in rows if r["source_id"] == "xx-act/art-3")
+    assert ev.startswith('{"similarity":0.5,') and ", " not in ev      # compact JSON in one cell
+    page = files["downloads/index.md"]
+    assert "OUT/export/links.jsonl" in page and f"{len(published)} links" in page and f"{len(every)} candidate links" in page
 
 
 def test_missing_kb_is_a_clear_error(tmp_path):

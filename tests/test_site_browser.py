@@ -29,7 +29,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     out = tmp_path_factory.mktemp("browser-site")
-    make_sample_kb(out / "govkb.sqlite", many=60)
+    make_sample_kb(out / "govkb.sqlite", many=60, candidates=10)
     # A small page budget splits the sample act into parts, so deep links must cross pages.
     old = generator.PAGE_BUDGET
     generator.PAGE_BUDGET = 40_000
@@ -134,3 +134,18 @@ def test_search_finds_and_theme_filter_narrows(server, page):
     page.wait_for_timeout(800)
     after = page.locator(".pagefind-ui__result").count()
     assert 0 < after < before
+
+
+def test_alignment_tag_reaches_its_part(server, page):
+    """A provision's alignment tag leads to the alignment part holding its block, which
+    lists accepted links and the best candidates and says how many more exist."""
+    page.goto(server + "instruments/xx-act/#xx-act-art-55")
+    page.wait_for_url("**/part-*/#xx-act-art-55")
+    page.locator("#xx-act-art-55 ~ .tags a.aligned, .prov:has(#xx-act-art-55) a.aligned").first.click()
+    page.wait_for_url("**/alignment/xx-act/part-*/#al-xx-act-art-55")
+    block = page.locator("#al-xx-act-art-55")
+    block.wait_for()
+    assert block.locator("table.links tbody tr").count() == 5      # 2 accepted + 3 candidates
+    assert "more link(s)" in block.inner_text()
+    box = block.bounding_box()
+    assert box and 0 <= box["y"] < 900, box

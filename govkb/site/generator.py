@@ -11,6 +11,7 @@ data is missing instead of failing, so the site can be built from a corpus-only 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections import defaultdict
@@ -20,8 +21,8 @@ from pathlib import Path
 import yaml
 
 from corpus.store import KnowledgeBase
-from govkb.site.html import (LABEL_CODES, LABELS, anchor, badge, esc, link, notice, outbound, rel,
-                             shorten, slug, table, text_block)
+from govkb.site.html import (LABEL_CODES, LABELS, anchor, badge, esc, fmt_score, link, notice, outbound,
+                             rel, shade, shorten, slug, table, text_block)
 
 BASELINES_DIR = Path(__file__).resolve().parents[2] / "nlp" / "data" / "baselines"
 LICENCES_PATH = Path(__file__).with_name("licences.yaml")
@@ -31,10 +32,20 @@ FAMILY_NAMES = {"eu": "European Union", "us": "United States", "cn": "China", "c
 # An instrument page is split into parts so that no HTML page approaches 2 MB; the budget
 # is the estimated size of the provision markup of one part (MkDocs adds ~100 KB of chrome).
 PAGE_BUDGET = 700_000
-PER_PROVISION_MARKUP = 420
+PER_PROVISION_MARKUP = 620   # measured on the full corpus: tags, anchors and escaping
+# The aligner stores ~10 candidates per provision (58,000 links on the full corpus); pages
+# and downloads carry the reviewed part of that and the best few candidates, and say where
+# the full lists are (OUT/export/links.jsonl, `govkb align ID`).
+TOP_CANDIDATES = 3        # candidate links shown per provision (besides accepted ones)
+TOP_EXPLAINS = 5          # recitals shown per article for "explained by" (and articles per recital)
 THEME_PAGE_LIMIT = 30     # provisions listed per instrument on a theme page
 COMPARE_LIMIT = 8         # provisions per instrument and theme in the compare index
 INVERSE = {"narrower": "broader", "broader": "narrower", "explains": "explained by"}
+EXPLAIN_RELATIONS = ("explains", "explained by")
+DOWNLOAD_NOTES = {"documents": "The instruments: title, publisher, bindingness, official URL, sha256",
+                  "provisions": "Every provision with its pinpoint, text, modality, themes and provenance",
+                  "links": "Alignment links shown on the site (see below), with their evidence"}
+LINK_FIELDS = ["source_id", "target_id", "relation", "score", "status", "evidence"]
 
 
 @dataclass
@@ -91,7 +102,9 @@ def page(title: str, body: str, *, search: bool = False) -> str:
     """A Markdown page: front matter with the title, then one raw HTML block. ``search``
     marks the page for the Pagefind index (only instrument and theme pages are indexed)."""
     attr = " data-pagefind-body" if search else ""
-    return (f"---\ntitle: {json.dumps(title.replace('<', '').replace('>', ''))}\n---\n\n"
+    # Headings inside raw HTML never reach Material's table of contents, so the right-hand
+    # TOC column would stay empty; hiding it gives matrices and tables the width.
+    return (f"---\ntitle: {json.dumps(title.replace('<', '').replace('>', ''))}\nhide:\n- toc\n---\n\n"
             f'<div class="govkb"{attr}>\n{body}\n</div>\n')
 
 
@@ -104,13 +117,26 @@ def filters(**values) -> str:
     return f'<div class="pf-filters" hidden>{"".join(out)}</div>' if out else ""
 
 
+def modality(note: dict | None) -> str:
+    """A provision's modality for display; "" when it has none (the classifier's "none"
+    means the provision states no duty or permission, which needs no tag)."""
+    m = (note or {}).get("modality") or ""
+    return "" if m == "none" else m
+
+
+def fmt_conf(score) -> str:
+    """A link's calibrated confidence; most candidates are far below 0.01, where two
+    decimals would print a misleading 0.00."""
+    return "<0.01" if score < 0.005 else f"{score:.2f}"
+
+
 def csv_text(rows: list[dict], fields: list[str]) -> str:
-    """Rows as CSV (lists and dicts JSON-encoded in their cell)."""
+    """Rows as CSV (lists and dicts as compact JSON in their cell)."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+        w.writerow({k: json.dumps(v, ensure_ascii=False, separators=(",", ":")) if isinstance(v, (list, dict)) else v
                     for k, v in r.items()})
     return buf.getvalue()
 
@@ -131,10 +157,23 @@ class Site:
             for i, part in enumerate(parts):
                 for p in part:
                     self.url_of[p["id"]] = self.doc_url(doc, i)
-        self.links_of = defaultdict(list)
-        for l in data.links:
-            self.links_of[l["source_id"]].append((l, l["target_id"], l["relation"]))
-            self.links_of[l["target_id"]].append((l, l["source_id"], INVERSE.get(l["relation"], l["relation"])))
+        self.align = select_links(data.links)
+        # Alignment pages are split like instrument pages, measured on the rendered blocks
+        # (a provision's links weigh far more than its text); instrument pages link each
+        # provision to the part that holds its block.
+        self.align_parts: dict[str, list[list[dict]]] = {}
+        self.align_url_of: dict[str, str] = {}
+        self._align_block: dict[str, str] = {}
+        for doc, ps in data.provisions.items():
+            linked = [p for p in ps if p["id"] in self.align]
+            if not linked:
+                continue
+            base = self.align_url(doc)
+            self._align_block.update((p["id"], self.alignment_html(p, base)) for p in linked)
+            self.align_parts[doc] = self._paginate(linked, lambda p: len(self._align_block[p["id"]]))
+            for i, part in enumerate(self.align_parts[doc]):
+                for p in part:
+                    self.align_url_of[p["id"]] = self.align_url(doc, i)
         self.on_theme = defaultdict(lambda: defaultdict(list))   # theme -> doc -> provisions
         for pid, a in data.notes.items():
             if pid in self.prov:
@@ -145,22 +184,37 @@ class Site:
         self.cells = {b: {(c["instrument"], c["theme"]): c for c in div.get("cells", [])}
                       for b, div in data.divergences.items()}
 
+    @functools.cached_property
+    def published(self) -> list[dict]:
+        """The links offered for download (see ``published_links``)."""
+        return published_links(self.d.links, self.align)
+
     # urls ----------------------------------------------------------------------------
     @staticmethod
     def doc_url(doc_id: str, part: int = 0) -> str:
         """URL of an instrument page (part 0 is the instrument's main page)."""
         return f"instruments/{doc_id}/" + (f"part-{part + 1}/" if part else "")
 
+    @staticmethod
+    def align_url(doc_id: str, part: int = 0) -> str:
+        """URL of an instrument's alignment page (part 0 is the main one)."""
+        return f"alignment/{doc_id}/" + (f"part-{part + 1}/" if part else "")
+
     def prov_url(self, prov_id: str) -> str:
         """URL with anchor of a provision on its instrument page (or "" if unknown)."""
         return f"{self.url_of[prov_id]}#{anchor(prov_id)}" if prov_id in self.url_of else ""
+
+    def cite_label(self, prov_id: str) -> str:
+        """"Short title, Pinpoint" of a provision (its id if it is not in this build)."""
+        p = self.prov.get(prov_id)
+        return f"{self.docs[p['doc_id']]['short_title']}, {p['pinpoint']}" if p else prov_id
 
     def prov_link(self, here: str, prov_id: str, *, with_doc: bool = True) -> str:
         """Link to a provision labelled "Short title, Pinpoint"; plain text if not in this build."""
         p = self.prov.get(prov_id)
         if not p:
             return f'<span class="missing" title="not in this build">{esc(prov_id)}</span>'
-        label = (f"{self.docs[p['doc_id']]['short_title']}, " if with_doc else "") + p["pinpoint"]
+        label = self.cite_label(prov_id) if with_doc else p["pinpoint"]
         return link(rel(here, self.prov_url(prov_id)), label)
 
     @staticmethod
@@ -175,23 +229,49 @@ class Site:
         return f"All {FAMILY_NAMES.get(instrument, instrument)}"
 
     # pagination ----------------------------------------------------------------------
-    @staticmethod
-    def _paginate(provs: list[dict]) -> list[list[dict]]:
-        """Split provisions into parts at top-level boundaries under PAGE_BUDGET each."""
-        units: list[list[dict]] = []
+    def lineage(self, prov_id: str) -> list[str]:
+        """The ids from the top-level provision down to ``prov_id``."""
+        chain = [prov_id]
+        while self.prov[chain[-1]]["parent_id"] in self.prov:
+            chain.append(self.prov[chain[-1]]["parent_id"])
+        return chain[::-1]
+
+    def _units(self, provs: list[dict], size, level: int = 0) -> list[list[dict]]:
+        """Runs of provisions sharing their ancestor at ``level``; a run over the page budget
+        (a preamble of 180 recitals, a chapter of 50 articles) is split one level down, so
+        pages break between articles or recitals rather than anywhere."""
+        runs: list[list[dict]] = []
+        last = None
         for p in provs:
-            if p["parent_id"] is None or not units:
-                units.append([])
-            units[-1].append(p)
+            chain = self.lineage(p["id"])
+            key = chain[min(level, len(chain) - 1)]
+            if key != last:
+                runs.append([])
+                last = key
+            runs[-1].append(p)
+        out = []
+        for run in runs:
+            if len(run) > 1 and sum(size(p) for p in run) > PAGE_BUDGET:
+                out += self._units(run, size, level + 1)
+            else:
+                out.append(run)
+        return out
+
+    def _paginate(self, provs: list[dict], size=None) -> list[list[dict]]:
+        """Split provisions into parts under PAGE_BUDGET each, at the highest structural
+        boundary that fits; ``size(p)`` estimates a provision's markup (default: its text
+        plus fixed markup). ``provs`` may be a subset of a document (the alignment pages)."""
+        size = size or (lambda p: len(p["text"]) + len(p["heading"]) + PER_PROVISION_MARKUP)
+        units = self._units(provs, size)
         parts: list[list[dict]] = [[]]
-        size = 0
+        total = 0
         for u in units:
-            usize = sum(len(p["text"]) + len(p["heading"]) + PER_PROVISION_MARKUP for p in u)
-            if parts[-1] and size + usize > PAGE_BUDGET:
+            usize = sum(size(p) for p in u)
+            if parts[-1] and total + usize > PAGE_BUDGET:
                 parts.append([])
-                size = 0
+                total = 0
             parts[-1].extend(u)
-            size += usize
+            total += usize
         return parts
 
     # pages ---------------------------------------------------------------------------
@@ -210,8 +290,8 @@ class Site:
         for doc in self.d.documents:
             for i in range(len(self.parts[doc["id"]])):
                 out[md_path(self.doc_url(doc["id"], i))] = self.instrument_page(doc, i)
-            if any(self.links_of.get(p["id"]) for p in self.d.provisions[doc["id"]]):
-                out[f"alignment/{doc['id']}/index.md"] = self.alignment_page(doc)
+            for i in range(len(self.align_parts.get(doc["id"], ()))):
+                out[md_path(self.align_url(doc["id"], i))] = self.alignment_page(doc, i)
         downloads = self.downloads()
         out.update(downloads)
         out["downloads/index.md"] = self.downloads_page(downloads)
@@ -253,11 +333,13 @@ class Site:
                  str(sum(len(self.d.provisions[d["id"]]) for d in ds)),
                  str(sum(d["binding"] for d in ds))] for f, ds in fams.items()]
         nprov = sum(len(v) for v in self.d.provisions.values())
+        accepted = sum(l["status"] == "accepted" for l in self.d.links)
         run = self.d.runs[0] if self.d.runs else None
         built = (f"Last build: {esc(run['finished_at'])} (corpus version {esc(run['id'])})"
                  if run else "No build run recorded.")
         body = [f'<p class="stats">{len(docs)} instruments, {nprov} provisions, '
-                f'{len(self.d.notes)} annotated, {len(self.d.links)} alignment links. {built}</p>',
+                f'{len(self.d.notes)} annotated, {accepted} accepted alignment links '
+                f'(and {len(self.d.links) - accepted} candidates). {built}</p>',
                 "<h2>Core themes against the US baseline</h2>"]
         if self.d.divergences:
             b = next(iter(self.d.divergences))
@@ -275,8 +357,10 @@ class Site:
     def legend(self) -> str:
         """The colour legend of the matrices."""
         items = " ".join(f'{badge(l)} <span class="code">({LABEL_CODES[l]})</span>' for l in LABELS)
-        return (f'<p class="legend">Legend: {items} {badge(None)}. Darker cells have higher '
-                "scores; each cell links to its evidence clauses.</p>")
+        return (f'<p class="legend">Legend: {items} {badge(None)}. The score runs from &minus;1 '
+                "(the instrument departs from the baseline positions) to +1 (it agrees with them); "
+                "darker cells are clearer findings (score further from 0). Not addressed cells have "
+                "no score. Each cell links to its evidence clauses.</p>")
 
     def matrix_html(self, baseline: str, themes: list[dict], here: str) -> str:
         """Instruments grouped by family x themes; family-level rows first in each group."""
@@ -300,8 +384,7 @@ class Site:
                     href = rel(here, self.theme_url(t["id"], f"ev-{baseline}-{slug(inst)}"))
                     tip = (f"{c['label']}; score {fmt_score(c.get('score'))}; {coverage_text(c)}; "
                            f"{len(c.get('evidence') or [])} evidence clause(s)")
-                    shade = f" s{min(4, int((c.get('score') or 0) * 5))}"
-                    tds.append(f'<td class="cell lbl-{slug(c["label"])}{shade}">'
+                    tds.append(f'<td class="cell lbl-{slug(c["label"])}{shade(c.get("score"))}">'
                                f'{link(href, LABEL_CODES.get(c["label"], "?"), title=tip)}</td>')
                 name = self.instrument_name(inst)
                 cell = link(rel(here, self.doc_url(inst)), name) if inst in self.docs else f"<em>{esc(name)}</em>"
@@ -344,16 +427,17 @@ class Site:
         body.append("<h2>US positions</h2>")
         found = False
         for b, doc in self.d.baselines.items():
-            for pos in doc.get("positions") or ():
-                if pos.get("theme") != tid:
-                    continue
+            positions = [pos for pos in doc.get("positions") or () if pos.get("theme") == tid]
+            if positions:
                 found = True
+                body.append(f'<p class="small">From the baseline: {esc(self.baseline_title(b))}.</p>')
+            for pos in positions:
                 cites = "".join(
                     f"<li>{self.prov_link(here, c)}: "
                     f"<q>{esc(shorten(self.prov.get(c, {}).get('text', ''), 220))}</q></li>"
                     for c in pos.get("citations") or ())
                 body.append(f'<div class="position" id="pos-{esc(slug(pos.get("id", "")))}">'
-                            f'<p><strong>{esc(pos.get("id", ""))}</strong> ({esc(self.baseline_title(b))}): '
+                            f'<p><strong>{esc(pos.get("id", ""))}</strong>: '
                             f'{esc(pos.get("stance") or pos.get("statement") or "")}</p>'
                             f'<p class="small">Grounding clauses:</p><ul>{cites}</ul></div>')
         if not found:
@@ -392,7 +476,7 @@ class Site:
             ev = c.get("evidence") or []
             rows = [[self.prov_link(here, e.get("provision_id", "")),
                      self.position_link(here, e.get("position_id", "")),
-                     esc(e.get("stance", "")), esc(f"{e.get('similarity', 0):.2f}"), esc(e.get("modality", ""))]
+                     esc(e.get("stance", "")), esc(f"{e.get('similarity', 0):.2f}"), esc(modality(e) or "-")]
                     for e in ev]
             evidence = (table(["Provision", "Position", "Stance", "Similarity", "Modality"], rows, "evidence")
                         if rows else '<p class="small">No evidence clauses.</p>')
@@ -415,7 +499,7 @@ class Site:
     def provision_item(self, p: dict, here: str) -> str:
         """A provision as a short list item (theme pages): link, modality, excerpt."""
         a = self.d.notes.get(p["id"]) or {}
-        mod = f' <span class="tag modality">{esc(a["modality"])}</span>' if a.get("modality") else ""
+        mod = f' <span class="tag modality">{esc(modality(a))}</span>' if modality(a) else ""
         return (f"<li>{self.prov_link(here, p['id'], with_doc=False)}{mod} "
                 f"{esc(shorten(p['heading'] + ' ' + p['text'], 300))}</li>")
 
@@ -458,8 +542,15 @@ class Site:
         return "\n".join(out)
 
     def part_label(self, part: list[dict]) -> str:
-        tops = [p for p in part if p["parent_id"] is None] or part
+        ids = {p["id"] for p in part}
+        tops = [p for p in part if p["parent_id"] not in ids]
         return tops[0]["pinpoint"] if len(tops) == 1 else f"{tops[0]['pinpoint']} – {tops[-1]['pinpoint']}"
+
+    def parts_nav(self, here: str, urls: list[str], parts: list[list[dict]], i: int, what: str) -> str:
+        """The list of an instrument's pages, naming the range of provisions on each."""
+        items = "".join(f"<li>{'<strong>' if j == i else ''}{link(rel(here, url), f'Part {j + 1}: {self.part_label(pt)}')}"
+                        f"{'</strong>' if j == i else ''}</li>" for j, (url, pt) in enumerate(zip(urls, parts)))
+        return f'<nav class="parts"><p>{esc(what)} into {len(parts)} pages:</p><ol>{items}</ol></nav>'
 
     def instrument_page(self, doc: dict, i: int) -> str:
         """One part of an instrument page: header, part list, every provision in order."""
@@ -468,9 +559,8 @@ class Site:
         title = doc["short_title"] + (f" (part {i + 1} of {len(parts)})" if len(parts) > 1 else "")
         body = [f"<h1>{esc(title)}</h1>", self.provenance(doc, full=i == 0)]
         if len(parts) > 1:
-            items = "".join(f"<li>{'<strong>' if j == i else ''}{link(rel(here, self.doc_url(doc['id'], j)), f'Part {j + 1}: {self.part_label(pt)}')}"
-                            f"{'</strong>' if j == i else ''}</li>" for j, pt in enumerate(parts))
-            body.append(f'<nav class="parts"><p>This instrument is split into {len(parts)} pages:</p><ol>{items}</ol></nav>')
+            body.append(self.parts_nav(here, [self.doc_url(doc["id"], j) for j in range(len(parts))], parts, i,
+                                       "This instrument is split"))
             if i == 0:
                 # Deep links name the instrument's main page; deeplink.js moves the reader
                 # to the part holding the anchor.
@@ -478,12 +568,12 @@ class Site:
                          for j, pt in enumerate(parts) if j for p in pt}
                 payload = json.dumps(where, separators=(",", ":")).replace("<", "\\u003c")
                 body.append(f'<script type="application/json" id="govkb-parts" data-doc="{esc(anchor(doc["id"]))}">{payload}</script>')
-        if any(self.links_of.get(p["id"]) for p in self.d.provisions[doc["id"]]):
-            body.append(f'<p>{link(rel(here, "alignment/" + doc["id"] + "/"), "Provision alignment for this instrument")}</p>')
+        if doc["id"] in self.align_parts:
+            body.append(f'<p>{link(rel(here, self.align_url(doc["id"])), "Provision alignment for this instrument")}</p>')
         notes = [self.d.notes.get(p["id"]) or {} for p in part]
         body.append(filters(instrument=doc["short_title"], family=FAMILY_NAMES.get(doc["family"], doc["family"]),
                             theme={t for a in notes for t in a.get("themes") or ()},
-                            modality={a.get("modality") for a in notes}, kind={p["kind"] for p in part}))
+                            modality={modality(a) for a in notes}, kind={p["kind"] for p in part}))
         depth = {}
         for p in part:
             depth[p["id"]] = depth.get(p["parent_id"], -1) + 1 if p["parent_id"] else 0
@@ -495,12 +585,15 @@ class Site:
         a = anchor(p["id"])
         note = self.d.notes.get(p["id"]) or {}
         tags = [f'<span class="tag kind">{esc(p["kind"])}</span>']
-        if note.get("modality"):
-            tags.append(f'<span class="tag modality">{esc(note["modality"])}</span>')
+        if modality(note):
+            tags.append(f'<span class="tag modality">{esc(modality(note))}</span>')
         tags += [link(rel(here, self.theme_url(t)), self.theme_label.get(t, t), "tag theme") for t in note.get("themes") or ()]
-        n = len(self.links_of.get(p["id"], ()))
-        if n:
-            tags.append(link(rel(here, f"alignment/{doc['id']}/#al-{a}"), f"{n} aligned", "tag aligned"))
+        al = self.align.get(p["id"])
+        if al:
+            accepted = sum(l["status"] == "accepted" for l, _, _ in al.links)
+            label = f"{accepted} aligned" if accepted else "alignment"
+            tags.append(link(rel(here, f"{self.align_url_of[p['id']]}#al-{a}"), label, "tag aligned",
+                             title=f"{accepted} accepted link(s), {len(al.links) - accepted} candidate(s) shown"))
         heading = f' <span class="ph">{esc(p["heading"])}</span>' if p["heading"] else ""
         text = f'<p class="pt">{text_block(p["text"])}</p>' if p["text"] else ""
         return (f'<div class="prov d{depth}"><h3 id="{esc(a)}"><a class="pin" href="#{esc(a)}">'
@@ -515,39 +608,86 @@ class Site:
                 "for this build."))
         rows = []
         for d in self.d.documents:
-            n = sum(1 for p in self.d.provisions[d["id"]] if self.links_of.get(p["id"]))
-            if n:
-                rows.append([link(rel(here, f"alignment/{d['id']}/"), d["short_title"]), str(n)])
-        return page("Provision alignment", "<h1>Provision alignment</h1>\n<p>For each provision, the "
-                    "provisions of other instruments aligned with it (relation, confidence, evidence) "
-                    "and, for EU articles, the recitals that explain them.</p>\n"
-                    + table(["Instrument", "Provisions with links"], rows))
+            linked = [p["id"] for p in self.d.provisions[d["id"]] if p["id"] in self.align]
+            if linked:
+                accepted = sum(l["status"] == "accepted" for pid in linked for l, _, r in self.align[pid].shown)
+                rows.append([link(rel(here, self.align_url(d["id"])), d["short_title"]), str(len(linked)),
+                             str(accepted), str(len(self.align_parts[d["id"]]))])
+        return page("Provision alignment", "<h1>Provision alignment</h1>\n" + self.alignment_intro()
+                    + table(["Instrument", "Provisions with links", "Accepted links", "Pages"], rows))
 
-    def alignment_page(self, doc: dict) -> str:
-        here = f"alignment/{doc['id']}/"
-        body = [f"<h1>Alignment: {esc(doc['short_title'])}</h1>"]
-        for p in self.d.provisions[doc["id"]]:
-            links = self.links_of.get(p["id"])
-            if not links:
-                continue
-            explained = [o for l, o, r in links if r == "explained by"]
-            rows = [[self.prov_link(here, other), esc(r), esc(f"{l['score']:.2f}"), esc(l["status"]),
-                     self.evidence_html(l["evidence"])] for l, other, r in links if r != "explained by"]
-            parts = [f'<div class="align" id="al-{esc(anchor(p["id"]))}"><h3>{self.prov_link(here, p["id"], with_doc=False)}'
-                     f' <span class="small">{esc(shorten(p["heading"] or p["text"], 120))}</span></h3>']
-            if explained:
-                parts.append("<p>Explained by: " + ", ".join(self.prov_link(here, o, with_doc=False) for o in explained) + "</p>")
-            if rows:
-                parts.append(table(["Aligned provision", "Relation", "Confidence", "Status", "Evidence"], rows, "links"))
-            body.append("".join(parts) + "</div>")
-        return page(f"Alignment: {doc['short_title']}", "\n".join(body))
+    @staticmethod
+    def alignment_intro() -> str:
+        """How to read an alignment page: what is shown and where the rest is."""
+        return (f"<p>For each provision, the provisions of other instruments aligned with it: every "
+                f"<strong>accepted</strong> link and every possible conflict, then the best "
+                f"{TOP_CANDIDATES} <strong>candidates</strong> (machine suggestions, not reviewed) by "
+                f"calibrated confidence; for EU articles, the {TOP_EXPLAINS} recitals that best explain "
+                "them. Confidence is the calibrated probability that the link holds: most candidates "
+                "are only the nearest texts in other instruments (confidence below 0.01), shown so "
+                "that a reviewer can judge them; the similarity in the evidence says how close the "
+                "wording is. The aligner proposes about ten candidates per provision: the full lists are in "
+                "<code>OUT/export/links.jsonl</code> and the knowledge base of a build, and "
+                "<code>govkb align PROVISION_ID</code> prints them for one provision.</p>\n")
+
+    def alignment_page(self, doc: dict, i: int) -> str:
+        """One part of an instrument's alignment page."""
+        parts, here = self.align_parts[doc["id"]], self.align_url(doc["id"], i)
+        title = f"Alignment: {doc['short_title']}" + (f" (part {i + 1} of {len(parts)})" if len(parts) > 1 else "")
+        body = [f"<h1>{esc(title)}</h1>", self.alignment_intro() if i == 0 else "",
+                f'<p>{link(rel(here, self.doc_url(doc["id"])), "Text of the instrument")}</p>']
+        if len(parts) > 1:
+            body.append(self.parts_nav(here, [self.align_url(doc["id"], j) for j in range(len(parts))], parts, i,
+                                       "This alignment is split"))
+        body += [self._align_block[p["id"]] if i == 0 else self.alignment_html(p, here) for p in parts[i]]
+        return page(title, "\n".join(body))
+
+    def alignment_html(self, p: dict, here: str) -> str:
+        """One provision's block: what explains it (or what it explains), its links, and how
+        many candidates are left out."""
+        al = self.align[p["id"]]
+        out = [f'<div class="align" id="al-{esc(anchor(p["id"]))}"><h3>{self.prov_link(here, p["id"], with_doc=False)}'
+               f' <span class="small">{esc(shorten(p["heading"] or p["text"], 120))}</span></h3>']
+        for relation in EXPLAIN_RELATIONS:
+            items = [(l, o) for l, o, r in al.explains if r == relation]
+            if items:
+                out.append(f"<p>{esc(relation.capitalize())}: " + ", ".join(
+                    f"{self.prov_link(here, o, with_doc=self.prov.get(o, {}).get('doc_id') != p['doc_id'])}"
+                    f' <span class="small">{esc(fmt_conf(l["score"]))}{"" if l["status"] == "accepted" else " candidate"}</span>'
+                    for l, o in items) + "</p>")
+        rows = [[self.prov_link(here, other), esc(r), esc(fmt_conf(l["score"])),
+                 f'<span class="st-{esc(slug(l["status"]))}">{esc(l["status"])}</span>', self.evidence_html(l["evidence"])]
+                for l, other, r in al.shown]
+        if rows:
+            out.append(table(["Aligned provision", "Relation", "Confidence", "Status", "Evidence"], rows, "links"))
+        if al.more:
+            out.append(f'<p class="small more">{al.more} more link(s): '
+                       f'<code>govkb align {esc(p["id"])}</code> or <code>links.jsonl</code></p>')
+        return "".join(out) + "</div>"
 
     @staticmethod
     def evidence_html(ev) -> str:
+        """The evidence of a link in a few words: similarity, conflict type and modalities,
+        the first shared terms, and any textual note (numbers the reader cannot weigh, such
+        as hubness corrections, stay in the downloads)."""
         if not isinstance(ev, dict):
             return esc(shorten(json.dumps(ev, ensure_ascii=False), 200))
-        return "; ".join(f"{esc(k)}: {esc(shorten(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False), 160))}"
-                         for k, v in ev.items())
+        bits = []
+        if isinstance(ev.get("similarity"), (int, float)):
+            bits.append(f"similarity {ev['similarity']:.2f}")
+        if ev.get("type"):
+            bits.append(esc(str(ev["type"])))
+        mods = ev.get("modality")
+        if isinstance(mods, list) and len(mods) == 2 and mods[0] != mods[1] and "none" not in mods:
+            bits.append(f"{esc(mods[0])} vs {esc(mods[1])}")
+        if ev.get("rule"):
+            bits.append(f"rule: {esc(ev['rule'])}")
+        terms = ev.get("shared_terms") or []
+        if isinstance(terms, list) and terms:
+            bits.append("shared terms: " + esc(", ".join(map(str, terms[:6]))) + (" …" if len(terms) > 6 else ""))
+        known = {"similarity", "type", "modality", "rule", "shared_terms"}
+        bits += [f"{esc(k)}: {esc(shorten(v, 160))}" for k, v in ev.items() if k not in known and isinstance(v, str)]
+        return "; ".join(bits) or "-"
 
     # compare -------------------------------------------------------------------------
     def compare_data(self) -> dict:
@@ -560,7 +700,7 @@ class Site:
                 ps = sorted(ps, key=lambda p: -(self.d.notes[p["id"]].get("theme_scores") or {}).get(t["id"], 0))
                 if ps:
                     per[t["id"]] = [[p["pinpoint"], rel("compare/", self.prov_url(p["id"])),
-                                     (self.d.notes[p["id"]].get("modality") or ""), shorten(p["text"] or p["heading"], 240)]
+                                     modality(self.d.notes[p["id"]]), shorten(p["text"] or p["heading"], 240)]
                                     for p in ps[:COMPARE_LIMIT]]
             provs[doc["id"]] = per
         baselines = []
@@ -568,7 +708,7 @@ class Site:
             pos = defaultdict(list)
             for p in doc.get("positions") or ():
                 pos[p.get("theme")].append({"id": p.get("id"), "stance": p.get("stance") or p.get("statement") or "",
-                                            "cites": [[self.prov.get(c, {}).get("pinpoint", c), rel("compare/", self.prov_url(c))]
+                                            "cites": [[self.cite_label(c), rel("compare/", self.prov_url(c))]
                                                       for c in p.get("citations") or ()]})
             baselines.append({"id": b, "title": self.baseline_title(b), "positions": pos})
         return {"themes": [{"id": t["id"], "label": t["label"]} for t in self.d.themes],
@@ -640,9 +780,10 @@ class Site:
                "downloads/provisions.csv": csv_text(prov_rows, pf),
                "downloads/provisions.json": json.dumps([{k: r[k] for k in pf} for r in prov_rows], ensure_ascii=False)}
         if self.d.links:
-            lf = ["source_id", "target_id", "relation", "score", "status", "evidence"]
-            out["downloads/links.csv"] = csv_text(self.d.links, lf)
-            out["downloads/links.json"] = json.dumps(self.d.links, ensure_ascii=False)
+            links = self.published
+            out["downloads/links.csv"] = csv_text(links, LINK_FIELDS)
+            out["downloads/links.json"] = json.dumps([{k: l[k] for k in LINK_FIELDS} for l in links],
+                                                     ensure_ascii=False, separators=(",", ":"))
         for b, div in self.d.divergences.items():
             cf = ["instrument", "level", "theme", "label", "score", "coverage", "binding", "evidence"]
             out[f"downloads/divergence-{b}.csv"] = csv_text(div.get("cells", []), cf)
@@ -651,29 +792,98 @@ class Site:
 
     def downloads_page(self, files: dict[str, str]) -> str:
         here = "downloads/"
-        rows = [[link(rel(here, path), path.split("/", 1)[1]), f"{len(text.encode()) / 1024:.0f} KB"]
+        def size(text: str) -> str:
+            n = len(text.encode())
+            return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} KB"
+
+        def about(name: str) -> str:
+            stem = name.rsplit(".", 1)[0]
+            if stem.startswith("divergence-"):
+                return f"Divergence matrix against {self.baseline_title(stem[len('divergence-'):])}, one row per cell"
+            return DOWNLOAD_NOTES.get(stem, "")
+
+        rows = [[link(rel(here, path), path.split("/", 1)[1]), esc(about(path.split("/", 1)[1])), size(text)]
                 for path, text in sorted(files.items())]
         licences = yaml.safe_load(LICENCES_PATH.read_text(encoding="utf-8"))
         lic = [[link(rel(here, self.doc_url(d["id"])), d["short_title"]), esc(d["publisher"]),
                 esc(licences.get(d["family"], licences["default"]))] for d in self.d.documents]
         missing = "" if self.d.links else notice("No links or divergence files yet: the NLP stage has not run.")
+        if self.d.links:
+            n = len(self.published)
+            missing = (f"<p>The links files hold the {n} links the alignment pages show (accepted links, "
+                       f"conflicts, the best {TOP_CANDIDATES} candidates of each provision) and every "
+                       f"explanation and conflict; the full set of {len(self.d.links)} candidate links is "
+                       "<code>OUT/export/links.jsonl</code> of a build (and its knowledge base, "
+                       "<code>OUT/govkb.sqlite</code>).</p>")
         return page("Downloads", "<h1>Downloads</h1>\n<p>Provisions with their provenance, alignment links "
                     "and divergence matrices, as CSV and JSON. List and dict cells of the CSV files are "
-                    "JSON-encoded.</p>\n" + table(["File", "Size"], rows) + missing +
+                    "compact JSON.</p>\n" + table(["File", "Contents", "Size"], rows, "files") + missing +
                     "\n<h2>Licences of the source texts</h2>\n<p>The texts belong to their publishers; "
                     "these notes are the project's reading of each publisher's terms, not legal advice. "
                     "Check the official source before reusing a text.</p>\n"
                     + table(["Instrument", "Publisher", "Licence note"], lic))
 
 
+@dataclass
+class Alignment:
+    """What the site shows of one provision's links, seen from that provision: ``shown``
+    (accepted links, conflicts, the best TOP_CANDIDATES candidates), ``explains`` (the best
+    TOP_EXPLAINS "explains"/"explained by" links) and how many candidates it leaves out.
+    Items are (link, other provision id, relation as seen from this provision)."""
+    shown: list = field(default_factory=list)
+    explains: list = field(default_factory=list)
+    more: int = 0
+
+    @property
+    def links(self) -> list:
+        return self.explains + self.shown
+
+
+def _rank(item) -> tuple:
+    link = item[0]
+    return (link["status"] != "accepted", -(link["score"] or 0))
+
+
+def select_links(links: list[dict]) -> dict[str, Alignment]:
+    """The site's view of the alignment links, by provision.
+
+    A provision sees its own candidate list (links it is the source of), and from the other
+    side only what is about both: accepted links, conflicts and explanations. The reverse
+    direction of another provision's candidate list is left out, as `govkb align` does."""
+    seen = defaultdict(list)
+    for l in links:
+        relation = l["relation"]
+        seen[l["source_id"]].append((l, l["target_id"], relation))
+        if l["status"] == "accepted" or relation in ("explains", "conflicts"):
+            seen[l["target_id"]].append((l, l["source_id"], INVERSE.get(relation, relation)))
+    out = {}
+    for pid, items in seen.items():
+        items.sort(key=_rank)
+        explains, fixed, cands = [], [], []
+        for x in items:
+            if x[2] in EXPLAIN_RELATIONS:
+                explains.append(x)
+            elif x[0]["status"] == "accepted" or x[2] == "conflicts":
+                fixed.append(x)
+            else:
+                cands.append(x)
+        al = Alignment(shown=fixed + cands[:TOP_CANDIDATES], explains=explains[:TOP_EXPLAINS],
+                       more=max(0, len(cands) - TOP_CANDIDATES) + max(0, len(explains) - TOP_EXPLAINS))
+        if al.links:
+            out[pid] = al
+    return out
+
+
+def published_links(links: list[dict], align: dict[str, Alignment]) -> list[dict]:
+    """The links the site offers for download: every link a page shows, plus all
+    explanations and conflicts (few, and reviewed as a set), in store order."""
+    keep = {id(x[0]) for al in align.values() for x in al.links}
+    return [l for l in links if id(l) in keep or l["relation"] in ("explains", "conflicts")]
+
+
 def md_path(url: str) -> str:
     """The Markdown file behind a directory URL (every generated page is an index.md)."""
     return f"{url}index.md"
-
-
-def fmt_score(score) -> str:
-    """A cell score for display ("n/a" where the cell has none, e.g. not addressed)."""
-    return "n/a" if score is None else f"{score:+.2f}"
 
 
 def coverage_text(cell: dict) -> str:

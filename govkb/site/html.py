@@ -63,19 +63,32 @@ def outbound(url: str, label: str | None = None) -> str:
     return f'<a class="outbound" href="{esc(url)}" rel="noopener noreferrer">{esc(label or url)}</a>'
 
 
+def fmt_score(score) -> str:
+    """A cell score for display ("n/a" where the cell has none, e.g. not addressed)."""
+    return "n/a" if score is None else f"{score:+.2f}"
+
+
+def shade(score) -> str:
+    """The shading class (s0-s4) of a divergence score. Scores are signed (-1 divergent ..
+    +1 aligned), so the strength of the finding is the magnitude; a cell without a score
+    (not addressed) gets no shading class."""
+    if score is None:
+        return ""
+    return f" s{min(4, int(abs(score) * 5))}"
+
+
 def badge(label: str | None, score: float | None = None, href: str | None = None) -> str:
-    """A divergence label coloured by label and shaded by score (CSS classes lbl-*, s0-s4)."""
+    """A divergence label coloured by label and shaded by |score| (CSS classes lbl-*, s0-s4)."""
     if not label:
         return '<span class="lbl lbl-none">no data</span>'
-    shade = f" s{min(4, int((score or 0) * 5))}" if score is not None else ""
-    text = esc(label) + (f" {score:.2f}" if score is not None else "")
-    cls = f"lbl lbl-{slug(label)}{shade}"
+    text = esc(label) + (f" {fmt_score(score)}" if score is not None else "")
+    cls = f"lbl lbl-{slug(label)}{shade(score)}"
     if href:
         return f'<a class="{cls}" href="{esc(href)}">{text}</a>'
     return f'<span class="{cls}">{text}</span>'
 
 
-def table(headers: list[str], rows: list[list[str]], cls: str = "") -> str:
+def table(headers: list[str], rows: list[list[str]], cls: str = "plain") -> str:
     """A table; ``headers`` are escaped, cells are HTML already rendered by the caller."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = "\n".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)

@@ -36,10 +36,13 @@ def _provs(doc_id, rows):
             for i, (path, parent, kind, pin, head, text) in enumerate(rows)]
 
 
-def make_sample_kb(path: str | Path, *, hostile: bool = True, nlp: bool = True, many: int = 0) -> Path:
+def make_sample_kb(path: str | Path, *, hostile: bool = True, nlp: bool = True, many: int = 0,
+                   candidates: int = 0) -> Path:
     """Write a three-instrument knowledge base at ``path``; ``nlp=False`` leaves the NLP
     tables empty (a corpus-only build); ``many`` adds that many filler articles to the
-    first instrument (to exercise pagination)."""
+    first instrument (to exercise pagination); ``candidates`` gives each filler article
+    that many candidate links and a recital explaining it, the shape of the real aligner's
+    output (about ten low-confidence candidates per provision)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     kb = KnowledgeBase(path, create=True)
@@ -82,6 +85,8 @@ def make_sample_kb(path: str | Path, *, hostile: bool = True, nlp: bool = True, 
             {"source_id": "xx-act/rct-1", "target_id": "xx-act/art-1", "relation": "explains",
              "score": 0.9, "status": "accepted", "evidence": {"rule": "reference"}},
         ])
+        if candidates:
+            kb.add_links(_candidate_links(many, candidates))
         cells = []
         for inst, level, fam in (("xx-act", "document", "eu"), ("eu", "family", "eu"),
                                  ("yy-guide", "document", "oecd"), ("oecd", "family", "oecd")):
@@ -90,11 +95,37 @@ def make_sample_kb(path: str | Path, *, hostile: bool = True, nlp: bool = True, 
                 ev = [{"provision_id": "xx-act/art-1/par-2", "position_id": "us-transparency-01",
                        "stance": "contradicts", "similarity": 0.66, "modality": "obligation"}] \
                     if inst in ("xx-act", "eu") else []
-                cells.append({"instrument": inst, "level": level, "theme": t, "label": label,
-                              "score": 0.3 + 0.05 * i, "coverage": 0.5, "binding": fam == "eu", "evidence": ev})
+                # Real scores are signed (negative = divergent) and absent when not addressed.
+                score = {"divergent": -1, "not addressed": None}.get(label, 1)
+                score = score and round(score * (0.3 + 0.05 * i), 2)
+                cells.append({"instrument": inst, "level": level, "theme": t, "label": label, "score": score,
+                              "coverage": {"provisions": 2, "strength": 1.6, "mean_theme_score": 0.8},
+                              "binding": {"instrument_binding": int(fam == "eu"), "modalities": {"obligation": 2},
+                                          "binding_provisions": 2 if fam == "eu" else 0, "mean_force": 0.9},
+                              "evidence": ev})
         kb.set_divergence("us-endorsed", {"baseline": "us-endorsed", "cells": cells})
     kb.add_run({"id": "20260101T000000Z-test", "started_at": "2026-01-01T00:00:00Z",
                 "finished_at": "2026-01-01T00:00:05Z", "transport": "mirror", "documents": 3,
                 "provisions": len(act) + len(pol) + len(gde), "seconds": 5.0, "notices": "[]"})
     kb.close()
     return path
+
+
+def _candidate_links(many: int, per: int) -> list[dict]:
+    """``per`` candidate links from each filler article to other filler articles (scores
+    falling with rank, one accepted), plus ``per`` recitals' worth of "explains" links
+    from Recital 1 (the only recital)."""
+    links = []
+    arts = [f"xx-act/art-{n}" for n in range(3, 3 + many)]
+    for i, src in enumerate(arts):
+        for k in range(1, per + 1):
+            tgt = arts[(i + k) % len(arts)]
+            if tgt == src:
+                continue
+            links.append({"source_id": src, "target_id": tgt, "relation": "overlapping",
+                          "score": round(0.9 / k, 4), "status": "accepted" if k == 1 else "candidate",
+                          "evidence": {"similarity": 0.5, "hubness_corrected": 0.1,
+                                       "shared_terms": [f"term{j}" for j in range(15)]}})
+        links.append({"source_id": "xx-act/rct-1", "target_id": src, "relation": "explains",
+                      "score": 0.5, "status": "candidate", "evidence": {"similarity": 0.4}})
+    return links

@@ -10,6 +10,8 @@
     if (cls) e.className = cls;
     return e;
   }
+  // Scores are signed (-1 divergent .. +1 aligned), printed like the pages do ("+0.68").
+  function signed(x) { return (x < 0 ? "-" : "+") + Math.abs(x).toFixed(2); }
   function a(href, text) { var e = el("a", text); e.setAttribute("href", href); return e; }
   fetch(out.getAttribute("data-index")).then(function (r) { return r.json(); }).then(function (idx) {
     var left = document.getElementById("cmp-left"), right = document.getElementById("cmp-right");
@@ -40,7 +42,7 @@
       }
       Object.keys(idx.cells).forEach(function (bid) {
         var c = idx.cells[bid][id + "|" + theme];
-        if (c) box.appendChild(el("p", "Against " + bid + ": " + c[0] + (c[1] != null ? " (" + c[1].toFixed(2) + ")" : ""),
+        if (c) box.appendChild(el("p", "Against " + bid + ": " + c[0] + (c[1] != null ? " (" + signed(c[1]) + ")" : ""),
                                   "lbl lbl-" + c[0].replace(/ /g, "-")));
       });
       var provs = (idx.provisions[id] || {})[theme] || [];
