@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 import textwrap
 from pathlib import Path
@@ -50,13 +51,14 @@ def build_options(f):
 @build_options
 def build_cmd(mirror, out, only, accept_drift, quiet):
     """Run the whole pipeline into OUT: corpus, NLP (themes, modality, alignment,
-    divergence), then the static site in OUT/site/.
+    divergence), the search index, then the static site in OUT/site/.
 
     Nothing is published unless every gate of every stage passed; the last good
     knowledge base, exports, index and site stay in place otherwise.
     """
+    from govkb.search import fts_stage
     from nlp.stage import run as nlp_stage
-    _run_corpus_build(mirror, out, only, accept_drift, quiet, stages=[nlp_stage])
+    _run_corpus_build(mirror, out, only, accept_drift, quiet, stages=[nlp_stage, fts_stage])
     from govkb.site import SiteBuildError, build_site
     try:
         stats = build_site(out)
@@ -128,7 +130,7 @@ def _run_corpus_build(mirror, out, only, accept_drift, quiet, stages=()):
                f"{report.seconds:.1f} s ({len(parsed)} parsed this run) -> {out}/export/")
     if report.stage_stats:
         st = report.stage_stats
-        click.echo(f"NLP: {st['texts']} texts ({st['encoded']} encoded, the rest from the cache), "
+        click.echo(f"NLP: {st.get('texts', 0)} texts ({st['encoded']} encoded, the rest from the cache), "
                    f"{st['links']} links, {st['cells']} divergence cells; "
                    + ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in st.items() if k.endswith("_s")))
     elif not stages:
@@ -281,6 +283,190 @@ def align_cmd(provision_id, docs, k, as_json, out):
         click.echo(f"{r['score']:.3f} {r['relation']:<11} {r['status']:<9} {odoc['short_title']}, {o['pinpoint']}")
         click.echo(f"      {textwrap.shorten(o['text'] or o['heading'], 110)}")
         click.echo(f"      similarity {ev.get('similarity', 0):.2f}" + (f"; shared terms: {terms}" if terms else ""))
+
+
+@main.command("serve-api")
+@out_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback exposes the knowledge base to the network.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--warm", is_flag=True, help="Load the embedding model at startup instead of on the first "
+                                            "semantic or hybrid query.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32),
+              help="Server processes (each loads its own engine and model, ~0.55 GB); about one per core.")
+@click.option("--access-log", is_flag=True, help="Log every request (off by default: it slows the server under load).")
+def serve_api_cmd(out, host, port, warm, workers, access_log):
+    """Serve the local HTTP API (search, provisions, links, divergence, health) over
+    OUT/govkb.sqlite; the OpenAPI description is at /openapi.json, a reference at /docs."""
+    import ipaddress
+    if not (Path(out) / "govkb.sqlite").is_file():
+        raise click.ClickException(f"no knowledge base in {out}: run `govkb build` first (or pass --out)")
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        click.echo(f"warning: listening on {host}, not 127.0.0.1: other machines can query this API "
+                   "(it has no authentication)", err=True)
+    from govkb.api import serve
+    serve(out, host, port, warm=warm, workers=workers, access_log=access_log)
+
+
+def _engine(out):
+    from govkb.search import SearchEngine
+    try:
+        return SearchEngine(out)
+    except (FileNotFoundError, RuntimeError, sqlite3.DatabaseError) as e:
+        raise click.ClickException(str(e)) from None
+
+
+def _bad_input(message: str):
+    """Bad user input: a one-line message on stderr and exit status 2."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+def _query_arg(query: str) -> str:
+    """The query as text: "-" reads it from stdin; bytes that are not UTF-8 are bad input."""
+    if query == "-":
+        raw = click.get_binary_stream("stdin").read()
+    else:   # argv arrives surrogate-escaped when it was not valid in the locale's encoding
+        raw = os.fsencode(query) if any("\udc80" <= c <= "\udcff" for c in query) else query.encode("utf-8", "surrogatepass")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        _bad_input(f"the query is not valid UTF-8 text (byte {e.start}); pass UTF-8")
+
+
+def _snippet(text: str, width: int = 220) -> str:
+    """A window of ``text`` around its first highlight."""
+    text = " ".join(text.split())
+    at = text.find("«")
+    start = max(0, at - width // 3) if at > width // 2 else 0
+    cut = text[start:start + width]
+    return ("…" if start else "") + cut + ("…" if start + width < len(text) else "")
+
+
+CSV_FIELDS = ("rank", "id", "doc_id", "instrument", "pinpoint", "kind", "score", "keyword_rank", "semantic_rank",
+              "modality", "themes", "binding", "date", "source_kind", "source_url", "retrieved_at", "text",
+              "highlight", "aligned")
+
+
+def _csv_cell(v):
+    """Spreadsheet-safe cell: a leading = + - @ would be read as a formula, so it is quoted."""
+    v = "" if v is None else str(v)
+    return "'" + v if v[:1] in ("=", "+", "-", "@") else v
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("--doc", "docs", multiple=True, metavar="DOC_ID", help="Only these instruments (repeatable).")
+@click.option("--family", "families", multiple=True, metavar="F", help="Only these families, e.g. eu, us, cn (repeatable).")
+@click.option("--theme", "themes", multiple=True, metavar="T", help="Only provisions with one of these themes (repeatable).")
+@click.option("--modality", metavar="M", help="Only this modality: obligation, prohibition, permission, recommendation, ...")
+@click.option("--kind", metavar="K", help="Only this kind of provision: article, paragraph, recital, ...")
+@click.option("--binding/--non-binding", default=None, help="Only binding (or only non-binding) instruments.")
+@click.option("--from", "date_from", metavar="DATE", help="Instruments adopted on or after DATE (2024, 2024-06, 2024-06-13).")
+@click.option("--to", "date_to", metavar="DATE", help="Instruments adopted on or before DATE.")
+@click.option("-k", "k", default=10, show_default=True, type=int, help="How many results (1-100).")
+@click.option("--mode", type=click.Choice(("hybrid", "keyword", "semantic")), default="hybrid", show_default=True,
+              help="keyword: FTS5/BM25 only; semantic: embeddings only; hybrid: both, fused.")
+@click.option("--links", "n_links", default=3, show_default=True, type=int, help="Aligned provisions shown per result.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (header row, one row per result).")
+@out_option
+def search_cmd(query, docs, families, themes, modality, kind, binding, date_from, date_to, k, mode, n_links,
+               as_json, as_csv, out):
+    """Search provisions by words and by meaning; QUERY "-" reads the query from stdin.
+
+    \b
+    Keyword syntax (FTS5): "exact phrase", prefix*, AND / OR / NOT, NEAR(a b, 5);
+    invalid syntax is searched as plain words (a note on stderr says so).
+    A pinpoint ("Article 50", "Art. 5(1)", "Recital 133", "GOVERN 1.1") looks the provision up.
+    Highlights in the text are marked «like this». Exit status 2 on bad input.
+    """
+    from govkb.search import SearchInputError, SearchUnavailable
+    if as_json and as_csv:
+        _bad_input("choose one of --json and --csv")
+    q = _query_arg(query)
+    engine = _engine(out)
+    try:
+        results = engine.search(q, docs=docs, families=families, themes=themes, modality=modality, kind=kind,
+                                binding=binding, date_from=date_from, date_to=date_to, k=k, mode=mode, links=n_links)
+    except SearchInputError as e:
+        _bad_input(str(e))
+    except SearchUnavailable as e:
+        raise click.ClickException(str(e)) from None
+    for note in results.notes:
+        click.echo(f"note: {note}", err=True)
+    if as_json:
+        click.echo(json.dumps(list(results), ensure_ascii=False, indent=2))
+    elif as_csv:
+        import csv
+        w = csv.writer(sys.stdout)
+        w.writerow(CSV_FIELDS)
+        for n, r in enumerate(results, 1):
+            row = {**r, "rank": n, "instrument": r["doc_title"], "themes": "; ".join(r["themes"]),
+                   "aligned": "; ".join(f"{a['pinpoint']} ({a['doc_id']})" for a in r["aligned"])}
+            w.writerow([_csv_cell(row[f]) for f in CSV_FIELDS])
+    elif not results:
+        click.echo("No results.")
+    else:
+        for n, r in enumerate(results, 1):
+            click.echo(f"{n:>3}. {r['doc_short_title']}, {r['pinpoint']}   score {r['score']:.4f}   [{r['id']}]")
+            click.echo(textwrap.fill(_snippet(r["highlight"] or r["heading"]), 100, initial_indent="     ",
+                                     subsequent_indent="     ", break_on_hyphens=False))
+            if r["aligned"]:
+                click.echo("     aligned: " + "; ".join(f"{a['pinpoint']} ({a['doc_id']}, {a['relation']})"
+                                                       for a in r["aligned"]))
+
+
+@main.command("show")
+@click.argument("provision_id")
+@click.option("--json", "as_json", is_flag=True, help="Print everything as one JSON object.")
+@out_option
+def show_cmd(provision_id, as_json, out):
+    """Print a provision with its citation and provenance, context (parent, siblings,
+    sub-provisions), links (aligned provisions, recitals) and divergence cells citing it.
+    Exit status 1 for an unknown id."""
+    p = _engine(out).provision(provision_id)
+    if p is None:
+        click.echo(f"Error: no provision {provision_id!r} in {out}; ids look like eu-ai-act/art-50/par-2 "
+                   "(`govkb corpus show DOC_ID` lists a document)", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(p, ensure_ascii=False, indent=2))
+        return
+    d, a = p["document"], p["annotations"] or {}
+    click.echo(f"{p['citation']}" + (f" - {p['heading']}" if p["heading"] else "") + f"\n{d['title']}")
+    click.echo(f"id: {p['id']}   kind: {p['kind']}   modality: {a.get('modality', '-')}   "
+               f"themes: {', '.join(a.get('themes') or []) or '-'}")
+    if d["source_kind"] != "original":
+        click.echo(f"NOTE: text from a {d['source_kind'].upper()}, not the publisher's original")
+    if p["text"]:
+        click.echo("\n" + textwrap.fill(p["text"], width=100, break_on_hyphens=False))
+    click.echo(f"\nsource: {d['url']}\nretrieved: {d['retrieved_at']} via {d['transport']}   sha256: {d['sha256']}")
+    short = lambda x: textwrap.shorten(x["text"] or x["heading"] or "(sub-provisions)", 80)
+    if p["parent"]:
+        click.echo(f"\nparent: {p['parent']['pinpoint']}: {short(p['parent'])}")
+    if p["siblings"]:
+        click.echo(f"siblings ({p['sibling_count']}, nearest shown):")
+        for s in p["siblings"]:
+            click.echo(f"  {s['position']:+d} {s['pinpoint']}: {short(s)}")
+    if p["children"]:
+        click.echo("sub-provisions:")
+        for c in p["children"]:
+            click.echo(f"  {c['pinpoint']}: {short(c)}")
+    for title, rows in (("aligned provisions", p["links"][:10]), ("recitals", p["recitals"][:10])):
+        if rows:
+            click.echo(f"\n{title}:")
+            for l in rows:
+                click.echo(f"  {l['score']:.3f} {l['relation']:<11} {l['status']:<9} {l['doc_id']}, {l['pinpoint']}")
+    if p["divergence"]:
+        click.echo("\ndivergence cells citing it:")
+        for c in p["divergence"]:
+            stances = ", ".join(f"{e['stance']} {e['position_id']}" for e in c["evidence"])
+            click.echo(f"  {c['baseline']}: {c['instrument']} / {c['theme']}: {c['label']} ({stances})")
 
 
 @main.group()

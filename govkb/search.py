@@ -1,0 +1,543 @@
+"""Hybrid clause search over the knowledge base: SQLite FTS5 (BM25) + the FAISS dense index.
+
+Ranking. Each mode ranks candidates (the best ``CANDIDATES``, or ``k`` if larger) and the
+lists are fused by reciprocal rank fusion: ``score = sum over lists of 1 / (RRF_K + rank)``
+with ``RRF_K = 60`` (Cormack et al. 2009), ranks from 1. Keyword and semantic modes use the
+same formula with one list, so a score means the same thing in every mode. A query that
+names a pinpoint ("Article 50", "Art. 5(1)", "Recital 133", "GOVERN 1.1") is a lookup: the
+provisions with that pinpoint, and their sub-provisions, come first in keyword and hybrid
+mode (``PINPOINT_BONUS`` is added to their fused score). Where several instruments have the
+pinpoint, the one whose provision the corpus cites most often comes first.
+
+Keyword queries use FTS5 syntax ("phrases", prefix*, AND/OR/NOT, NEAR(...)); plain words
+must all occur (FTS5's implicit AND). A query that is not valid FTS5 syntax is never an
+error: every whitespace-separated token is quoted and the words searched as plain words,
+and ``SearchResults.notes`` says so. Queries reach SQL only as bound parameters.
+
+Highlights are plain text: each matched word is wrapped in ``«`` and ``»`` (query words of
+any mode, stemmed like the index: "interacting" marks "interact").
+"""
+from __future__ import annotations
+
+import bisect
+import json
+import re
+import sqlite3
+import threading
+from collections import OrderedDict, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+MODES = ("hybrid", "keyword", "semantic")
+MAX_QUERY = 2000
+K_MAX = 100
+RRF_K = 60
+CANDIDATES = 100           # depth of each ranked list before fusion
+PINPOINT_BONUS = 1.0       # puts pinpoint lookups ahead of every fused score (those are < 0.04)
+FTS_TABLE = "provisions_fts"
+FTS_WEIGHTS = (2.0, 2.0, 1.0)   # bm25 weights of pinpoint, heading, text: short fields name the clause
+MARK = ("«", "»")
+# Pinpoint words people abbreviate; both the query and the stored pinpoints are normalised.
+PIN_WORDS = {"art": "article", "arts": "article", "sec": "section", "s": "section", "para": "paragraph",
+             "par": "paragraph", "paras": "paragraph", "rec": "recital", "pt": "point", "subpara": "subparagraph"}
+OPERATORS = {"AND", "OR", "NOT", "NEAR"}
+
+
+class SearchInputError(ValueError):
+    """Bad user input: ``field`` names the parameter; ``valid`` lists accepted values if finite."""
+
+    def __init__(self, message: str, field: str, valid: list[str] | None = None):
+        self.message, self.field, self.valid = message, field, valid
+        super().__init__(message + (f"; valid values: {', '.join(valid)}" if valid else ""))
+
+
+class SearchUnavailable(RuntimeError):
+    """The knowledge base lacks an index this search needs (rebuild with `govkb build`)."""
+
+
+class SearchResults(list):
+    """The results (dicts, best first) plus ``notes`` about how the query was read."""
+
+    def __init__(self, items=(), notes=(), fts_query: str | None = None):
+        super().__init__(items)
+        self.notes = list(notes)
+        self.fts_query = fts_query
+
+
+def fts_stage(kb, staging, out, progress=False) -> dict:
+    """Build stage: index the staged KB's provisions in an external-content FTS5 table."""
+    import time
+    t = time.perf_counter()
+    kb.db.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+    kb.db.execute(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(pinpoint, heading, text, content='provisions',"
+                  " content_rowid='rowid', tokenize='porter unicode61 remove_diacritics 2')")
+    kb.db.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+    kb.db.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+    kb.db.commit()
+    n = kb.db.execute("SELECT count(*) FROM provisions").fetchone()[0]
+    return {"fts_rows": n, "fts_s": round(time.perf_counter() - t, 2)}
+
+
+def pin_key(text: str) -> tuple[str, ...]:
+    """A pinpoint as comparable words: "Art. 5(1)" and "Article 5(1)" -> ("article", "5", "1")."""
+    return tuple(PIN_WORDS.get(w, w) for w in re.findall(r"\w+", text.lower()))
+
+
+def quote_tokens(q: str) -> str:
+    """``q`` as plain words: every token (split at spaces, quotes and parentheses) as an FTS5
+    string; stray operators and tokens without a letter or digit are dropped."""
+    return " ".join('"' + t + '"' for t in re.findall(r'[^\s()"]+', q)
+                    if re.search(r"\w", t) and t not in OPERATORS)
+
+
+def _highlight_query(q: str) -> str:
+    """Any query word (prefix* kept), OR-ed, to mark words in results of every mode."""
+    words = [w for w in re.findall(r"\w+\*?", q) if w.rstrip("*") not in OPERATORS]
+    return " OR ".join(f'"{w.rstrip("*")}"' + ("*" if w.endswith("*") else "") for w in words)
+
+
+class SearchEngine:
+    """Search, provision lookup, links and divergence over one built output directory.
+
+    Thread-safe: each thread gets its own read-only SQLite connection; the FAISS index and
+    the embedding model load once, on first semantic search (or ``warm()``).
+    """
+
+    def __init__(self, out: str | Path):
+        self.out = Path(out)
+        self.path = self.out / "govkb.sqlite"
+        if not self.path.is_file():
+            raise FileNotFoundError(f"no knowledge base at {self.path}; run `govkb build` first")
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._encode_lock = threading.Lock()
+        self._index = self._embedder = self._cited = None
+        self._qcache: OrderedDict = OrderedDict()
+        db = self._db()
+        self.has_fts = bool(db.execute("SELECT 1 FROM sqlite_master WHERE name=?", (FTS_TABLE,)).fetchone())
+        self._load_metadata(db)
+
+    # setup -------------------------------------------------------------------------------
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            self._local.db = db
+        return db
+
+    def _load_metadata(self, db) -> None:
+        """Per-provision arrays (by position = rowid order) so filters are numpy masks."""
+        self.docs = {r["id"]: dict(r) for r in db.execute(
+            "SELECT id, title, short_title, family, date, binding, url, retrieved_at, source_kind FROM documents")}
+        rows = db.execute("SELECT p.rowid, p.id, p.doc_id, p.kind, p.pinpoint, p.ord, a.modality, a.themes, "
+                          "a.theme_scores IS NOT NULL FROM provisions p LEFT JOIN annotations a ON a.id = p.id "
+                          "ORDER BY p.rowid").fetchall()
+        self.rowids = np.array([r[0] for r in rows], dtype=np.int64)
+        self.ids = [r[1] for r in rows]
+        self.pos = {i: n for n, i in enumerate(self.ids)}
+        self.rowpos = {int(r): n for n, r in enumerate(self.rowids)}
+        self.ord = [r[5] for r in rows]
+        self.by_id_sorted = sorted(self.ids)
+        cols = {"doc": [r[2] for r in rows], "kind": [r[3] for r in rows], "modality": [r[6] or "" for r in rows]}
+        self.values, self.codes = {}, {}
+        for name, col in cols.items():
+            vals = sorted(set(col) - {""})
+            code = {v: n for n, v in enumerate(vals)}
+            self.values[name] = vals
+            self.codes[name] = np.array([code.get(v, -1) for v in col], dtype=np.int32)
+        themes = [json.loads(r[7]) if r[7] else [] for r in rows]
+        one = db.execute("SELECT theme_scores FROM annotations LIMIT 1").fetchone()
+        theme_names = sorted(json.loads(one[0]) if one else {t for ts in themes for t in ts})
+        self.values["themes"] = theme_names
+        bit = {t: 1 << n for n, t in enumerate(theme_names)}
+        self.theme_bits = np.array([sum(bit.get(t, 0) for t in ts) for ts in themes], dtype=np.int64)
+        self.values["families"] = sorted({d["family"] for d in self.docs.values()})
+        self.pins: dict[tuple, list[int]] = defaultdict(list)
+        for n, r in enumerate(rows):
+            self.pins[pin_key(r[4])].append(n)
+
+    def _vectors(self):
+        """The FAISS index (loaded once) and the map from its rows to our positions."""
+        with self._lock:
+            if self._index is None:
+                from nlp.index import VectorIndex
+                d = self.out / "index"
+                if not (d / "manifest.json").is_file():
+                    raise SearchUnavailable(f"no vector index in {d}; rebuild with `govkb build`")
+                emb = self._model()
+                idx = VectorIndex.load(d, emb.model_id)
+                self._faiss_pos = np.array([self.pos.get(i, -1) for i in idx.ids], dtype=np.int64)
+                self._index = idx
+        return self._index
+
+    def _model(self):
+        if self._embedder is None:
+            from nlp.embed import Embedder
+            self._embedder = Embedder()   # no vector cache: queries are not worth storing on disk
+        return self._embedder
+
+    def warm(self) -> None:
+        """Load the FAISS index and the embedding model now (takes seconds once)."""
+        self._vectors()
+        self._encode("warm up")
+
+    def _encode(self, q: str) -> np.ndarray:
+        with self._encode_lock:
+            v = self._qcache.get(q)
+            if v is None:
+                v = self._model().encode([q])
+                self._qcache[q] = v
+                if len(self._qcache) > 2048:
+                    self._qcache.popitem(last=False)
+            return v
+
+    # validation --------------------------------------------------------------------------
+    def valid_values(self) -> dict[str, list[str]]:
+        """Accepted filter values: docs, families, themes, modalities, kinds."""
+        return {"docs": sorted(self.docs), "families": self.values["families"], "themes": self.values["themes"],
+                "modalities": self.values["modality"], "kinds": self.values["kind"]}
+
+    @staticmethod
+    def _check(values, valid: list[str], field: str) -> list[str]:
+        values = [values] if isinstance(values, str) else list(values or ())
+        bad = [v for v in values if v not in valid]
+        if bad:
+            raise SearchInputError(f"unknown {field} {', '.join(map(repr, bad))}", field, valid)
+        return values
+
+    @staticmethod
+    def _date(value: str | None, field: str, end: bool) -> str | None:
+        if value in (None, ""):
+            return None
+        m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", str(value).strip())
+        if not m or not (1 <= int(m[2] or 1) <= 12 and 1 <= int(m[3] or 1) <= 31):
+            raise SearchInputError(f"{field} {value!r} is not a date like 2024, 2024-06 or 2024-06-13", field)
+        # a partial date covers its whole year or month
+        return m[1] + "-" + (m[2] or ("12" if end else "01")) + "-" + (m[3] or ("31" if end else "01"))
+
+    @staticmethod
+    def check_query(q) -> str:
+        """The query, cleaned; SearchInputError if empty, too long or not text."""
+        if not isinstance(q, str):
+            raise SearchInputError("the query must be text", "q")
+        try:
+            q.encode("utf-8")
+        except UnicodeEncodeError:
+            raise SearchInputError("the query is not valid UTF-8 text", "q") from None
+        if len(q) > MAX_QUERY:
+            raise SearchInputError(f"the query is {len(q)} characters long; the limit is {MAX_QUERY}", "q")
+        q = re.sub(r"[\x00-\x1f\x7f]+", " ", q).strip()
+        if not q:
+            raise SearchInputError("the query is empty", "q")
+        return q
+
+    def _mask(self, docs, families, themes, modality, kind, binding, date_from, date_to) -> np.ndarray | None:
+        """Which provisions pass the filters (None: no filter)."""
+        valid = self.valid_values()
+        docs = self._check(docs, valid["docs"], "doc")
+        families = self._check(families, valid["families"], "family")
+        themes = self._check(themes, valid["themes"], "theme")
+        mods = self._check([modality] if modality else [], valid["modalities"], "modality")
+        kinds = self._check([kind] if kind else [], valid["kinds"], "kind")
+        lo, hi = self._date(date_from, "date_from", False), self._date(date_to, "date_to", True)
+        if lo and hi and lo > hi:
+            raise SearchInputError(f"date_from {date_from} is after date_to {date_to}", "date_from")
+        keep_docs = [d for d, row in self.docs.items()
+                     if (not docs or d in docs) and (not families or row["family"] in families)
+                     and (binding is None or bool(row["binding"]) == bool(binding))
+                     and (not lo or row["date"] >= lo) and (not hi or row["date"] <= hi)]
+        mask = None
+        if len(keep_docs) < len(self.docs):
+            codes = [n for n, d in enumerate(self.values["doc"]) if d in set(keep_docs)]
+            mask = np.isin(self.codes["doc"], codes)
+        for name, chosen in (("kind", kinds), ("modality", mods)):
+            if chosen:
+                m = np.isin(self.codes[name], [self.values[name].index(v) for v in chosen])
+                mask = m if mask is None else mask & m
+        if themes:
+            bits = sum(1 << self.values["themes"].index(t) for t in themes)
+            m = (self.theme_bits & bits) != 0      # any of the themes
+            mask = m if mask is None else mask & m
+        return mask
+
+    # retrieval ---------------------------------------------------------------------------
+    def _pinpoint_hits(self, q: str, mask) -> list[int]:
+        """Positions of provisions whose pinpoint the query names, and their sub-provisions.
+
+        The whole query, or its longest tail (2+ words) naming a pinpoint: "AI Act Article 50"
+        -> "Article 50", with the head words ("AI Act") choosing among instruments."""
+        key = pin_key(q)
+        for start in range(len(key) - 1):
+            tail, head = key[start:], set(key[:start])
+            hits = self.pins.get(tail)
+            if not hits or not any(w.isdigit() or len(w) <= 4 for w in tail[1:]):
+                continue
+            if head:
+                named = [h for h in hits if head <= set(pin_key(self._doc_label(h)))]
+                hits = named or hits
+            cited = self._citations()
+            hits = sorted(hits, key=lambda h: (-cited.get(self.ids[h], 0), self.ids[h]))
+            out: list[int] = []
+            for h in hits:
+                pid = self.ids[h]
+                lo = bisect.bisect_left(self.by_id_sorted, pid + "/")
+                hi = bisect.bisect_left(self.by_id_sorted, pid + "0")   # "0" sorts right after "/"
+                kids = sorted((self.pos[i] for i in self.by_id_sorted[lo:hi]), key=lambda n: self.ord[n])
+                out += [n for n in [h, *kids] if mask is None or mask[n]]
+            return out
+        return []
+
+    def _doc_label(self, n: int) -> str:
+        d = self.docs[self.values["doc"][self.codes["doc"][n]]]
+        return f"{d['id']} {d['short_title']} {d['title']}"
+
+    def _citations(self) -> dict[str, int]:
+        """How often the corpus cites each provision (or a sub-provision of it)."""
+        if self._cited is None:
+            cited: dict[str, int] = defaultdict(int)
+            for (refs,) in self._db().execute("SELECT refs FROM annotations WHERE refs != '[]'"):
+                for r in json.loads(refs):
+                    t = r.get("target_id") if isinstance(r, dict) else None
+                    while t and "/" in t:
+                        cited[t] += 1
+                        t = t.rsplit("/", 1)[0]
+            self._cited = dict(cited)
+        return self._cited
+
+    def _fts(self, q: str, mask, depth: int, notes: list) -> tuple[list[tuple[int, float]], str | None]:
+        """BM25-ranked positions for the FTS5 query (quoted plain words if it is not valid)."""
+        if not self.has_fts:
+            raise SearchUnavailable(f"{self.path} has no full-text index; rebuild with `govkb build`")
+        sql = (f"SELECT rowid, bm25({FTS_TABLE}, {', '.join(map(str, FTS_WEIGHTS))}) AS s FROM {FTS_TABLE} "
+               f"WHERE {FTS_TABLE} MATCH ? ORDER BY s" + (" LIMIT ?" if mask is None else ""))
+        for attempt in (q, quote_tokens(q)):
+            if not attempt:
+                notes.append("the query has no searchable words for keyword search")
+                return [], None
+            try:
+                cur = self._db().execute(sql, (attempt, depth) if mask is None else (attempt,))
+                out = []
+                for rowid, s in cur:
+                    n = self.rowpos[rowid]
+                    if mask is None or mask[n]:
+                        out.append((n, -s))
+                        if len(out) >= depth:
+                            break
+                cur.close()
+                return out, attempt
+            except sqlite3.OperationalError:
+                if attempt != q:
+                    raise
+                notes.append("query treated as plain words (it is not valid FTS5 syntax: check quotes, "
+                             "parentheses and AND/OR/NOT/NEAR)")
+        return [], None
+
+    def _semantic(self, q: str, mask, depth: int) -> list[tuple[int, float]]:
+        import faiss
+        idx = self._vectors()
+        vec = self._encode(q)
+        params = None
+        if mask is not None:
+            allowed = mask[self._faiss_pos] & (self._faiss_pos >= 0)
+            if not allowed.any():
+                return []
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(np.packbits(allowed, bitorder="little")))
+        scores, rows = idx.index.search(vec, min(depth, idx.index.ntotal), params=params)
+        return [(int(self._faiss_pos[r]), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+
+    def search(self, q: str, *, docs=(), families=(), themes=(), modality=None, kind=None,
+               binding: bool | None = None, date_from: str | None = None, date_to: str | None = None,
+               k: int = 10, mode: str = "hybrid", links: int = 3) -> SearchResults:
+        """The ``k`` best provisions for ``q`` under the filters, best first (see module docstring)."""
+        q = self.check_query(q)
+        if mode not in MODES:
+            raise SearchInputError(f"unknown mode {mode!r}", "mode", list(MODES))
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= K_MAX:
+            raise SearchInputError(f"k must be an integer from 1 to {K_MAX}, not {k!r}", "k")
+        if isinstance(links, bool) or not isinstance(links, int) or not 0 <= links <= K_MAX:
+            raise SearchInputError(f"links must be an integer from 0 to {K_MAX}, not {links!r}", "links")
+        mask = self._mask(docs, families, themes, modality, kind, binding, date_from, date_to)
+        depth, notes, fts_query = max(k, CANDIDATES), [], None
+        lists: dict[str, list[tuple[int, float]]] = {}
+        pins: list[int] = []
+        if mode != "semantic":
+            pins = self._pinpoint_hits(q, mask)
+            lists["keyword"], fts_query = self._fts(q, mask, depth, notes)
+            if pins:   # the lookup goes first; its members keep their BM25 where they have one
+                bm = dict(lists["keyword"])
+                lists["keyword"] = ([(n, bm.get(n, 0.0)) for n in pins[:depth]]
+                                    + [h for h in lists["keyword"] if h[0] not in set(pins)])[:depth]
+        if mode != "keyword":
+            lists["semantic"] = self._semantic(q, mask, depth)
+        fused: dict[int, dict] = {}
+        for name, ranked in lists.items():
+            for rank, (n, raw) in enumerate(ranked, 1):
+                hit = fused.setdefault(n, {"score": 0.0, "keyword_rank": None, "semantic_rank": None,
+                                           "keyword_score": None, "semantic_score": None})
+                hit["score"] += 1.0 / (RRF_K + rank)
+                hit[f"{name}_rank"], hit[f"{name}_score"] = rank, round(raw, 4)
+        pinset = set(pins)
+        for n in pinset & fused.keys():
+            fused[n]["score"] += PINPOINT_BONUS
+        best = sorted(fused, key=lambda n: (-fused[n]["score"], fused[n]["keyword_rank"] or 1e9,
+                                            fused[n]["semantic_rank"] or 1e9))[:k]
+        rows = self._rows(best, q)
+        items = []
+        for n in best:
+            r = rows[n]
+            r.update(fused[n], score=round(fused[n]["score"], 6), pinpoint_match=n in pinset)
+            r["aligned"] = self._aligned(r["id"], r["doc_id"], links) if links else []
+            items.append(r)
+        return SearchResults(items, notes, fts_query)
+
+    def _rows(self, positions: list[int], q: str) -> dict[int, dict]:
+        """Result dicts (without scores) for positions, with highlighted text."""
+        if not positions:
+            return {}
+        rowids = [int(self.rowids[n]) for n in positions]
+        marks = ", ".join("?" * len(rowids))
+        db = self._db()
+        out = {}
+        for r in db.execute(
+                "SELECT p.rowid, p.id, p.doc_id, p.pinpoint, p.kind, p.heading, p.text, a.themes, a.modality "
+                f"FROM provisions p LEFT JOIN annotations a ON a.id = p.id WHERE p.rowid IN ({marks})", rowids):
+            d = self.docs[r["doc_id"]]
+            out[self.rowpos[r["rowid"]]] = {
+                "id": r["id"], "doc_id": r["doc_id"], "doc_title": d["title"], "doc_short_title": d["short_title"],
+                "pinpoint": r["pinpoint"], "kind": r["kind"], "heading": r["heading"], "text": r["text"],
+                "highlight": r["text"] or r["heading"], "source_url": d["url"], "retrieved_at": d["retrieved_at"],
+                "source_kind": d["source_kind"], "themes": json.loads(r["themes"]) if r["themes"] else [],
+                "modality": r["modality"], "binding": bool(d["binding"]), "date": d["date"]}
+        hq = _highlight_query(q)
+        if self.has_fts and hq:
+            sql = (f"SELECT rowid, highlight({FTS_TABLE}, 2, ?, ?), highlight({FTS_TABLE}, 1, ?, ?) FROM {FTS_TABLE} "
+                   f"WHERE {FTS_TABLE} MATCH ? AND rowid IN ({marks})")
+            try:
+                for rowid, text, heading in db.execute(sql, (*MARK, *MARK, hq, *rowids)):
+                    out[self.rowpos[rowid]]["highlight"] = text if text else heading
+            except sqlite3.OperationalError:
+                pass   # highlights are a courtesy: a query FTS5 cannot read keeps plain text
+        return out
+
+    # links, provisions, divergence -------------------------------------------------------
+    def _link_rows(self, prov_id: str) -> list[dict]:
+        """Links of a provision as seen from it: its own candidate lists, conflicts either way
+        and recitals that explain it; best first."""
+        sql = ("SELECT l.*, CASE WHEN l.source_id = ? THEN l.target_id ELSE l.source_id END AS other "
+               "FROM links l WHERE (l.source_id = ? AND l.relation != 'explains') "
+               "OR (l.target_id = ? AND l.relation IN ('conflicts', 'explains')) ORDER BY l.score DESC")
+        seen, out = set(), []
+        for r in self._db().execute(sql, (prov_id, prov_id, prov_id)):
+            n = self.pos.get(r["other"])
+            if n is None or (r["other"], r["relation"]) in seen:
+                continue
+            seen.add((r["other"], r["relation"]))
+            out.append({"id": r["other"], "doc_id": self.values["doc"][self.codes["doc"][n]],
+                        "relation": r["relation"], "score": r["score"], "status": r["status"],
+                        "evidence": json.loads(r["evidence"]), "_n": n})
+        return out
+
+    def _aligned(self, prov_id: str, doc_id: str, n: int) -> list[dict]:
+        rows = [r for r in self._link_rows(prov_id) if r["doc_id"] != doc_id and r["relation"] != "explains"]
+        return [{"id": r["id"], "doc_id": r["doc_id"], "pinpoint": self._pin(r["_n"]), "relation": r["relation"],
+                 "score": r["score"], "status": r["status"]} for r in rows[:n]]
+
+    def _pin(self, n: int) -> str:
+        return self._db().execute("SELECT pinpoint FROM provisions WHERE rowid=?",
+                                  (int(self.rowids[n]),)).fetchone()[0]
+
+    def _brief(self, p: dict) -> dict:
+        return {k: p[k] for k in ("id", "pinpoint", "kind", "heading", "text")}
+
+    def links(self, prov_id: str, *, docs=(), k: int = 10) -> list[dict] | None:
+        """Provisions linked with ``prov_id`` (aligned ones in other instruments, conflicts,
+        explaining recitals), best first; None if the id is unknown."""
+        docs = self._check(docs, sorted(self.docs), "doc")
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= K_MAX:
+            raise SearchInputError(f"k must be an integer from 1 to {K_MAX}, not {k!r}", "k")
+        if prov_id not in self.pos:
+            return None
+        rows = [r for r in self._link_rows(prov_id) if not docs or r["doc_id"] in docs][:k]
+        db = self._db()
+        for r in rows:
+            p = db.execute("SELECT pinpoint, heading, text FROM provisions WHERE rowid=?",
+                           (int(self.rowids[r.pop("_n")]),)).fetchone()
+            r.update(pinpoint=p["pinpoint"], heading=p["heading"], text=p["text"],
+                     doc_title=self.docs[r["doc_id"]]["title"])
+        return rows
+
+    def provision(self, prov_id: str) -> dict | None:
+        """A provision with citation, provenance, parent, siblings (up to 5 either side),
+        children, annotations, links and the divergence cells whose evidence cites it."""
+        from corpus.store import _annotation, _prov
+        db = self._db()
+        r = db.execute("SELECT * FROM provisions WHERE id=?", (prov_id,)).fetchone() if isinstance(prov_id, str) else None
+        if r is None:
+            return None
+        p = _prov(r)
+        d = dict(db.execute("SELECT * FROM documents WHERE id=?", (p["doc_id"],)).fetchone())
+        parent = db.execute("SELECT * FROM provisions WHERE id=?", (p["parent_id"],)).fetchone() if p["parent_id"] else None
+        sibs = [_prov(s) for s in db.execute(
+            "SELECT * FROM provisions WHERE doc_id=? AND parent_id IS ? ORDER BY ord", (p["doc_id"], p["parent_id"]))]
+        me = next(i for i, s in enumerate(sibs) if s["id"] == prov_id)
+        a = db.execute("SELECT * FROM annotations WHERE id=?", (prov_id,)).fetchone()
+        links = self.links(prov_id, k=K_MAX) or []
+        # recitals explain articles: a paragraph or point shows its article's recitals
+        up, recitals = prov_id, []
+        while "/" in up and not recitals:
+            recitals = [l for l in (self.links(up, k=K_MAX) or []) if l["relation"] == "explains"]
+            up = up.rsplit("/", 1)[0]
+        return {**p, "citation": f"{d['short_title']}, {p['pinpoint']}",
+                "document": {k: d[k] for k in ("id", "title", "short_title", "publisher", "family", "instrument_type",
+                                               "date", "url", "sha256", "retrieved_at", "transport", "source_kind")}
+                | {"binding": bool(d["binding"])},
+                "parent": self._brief(_prov(parent)) if parent else None,
+                "siblings": [self._brief(s) | {"position": i - me} for i, s in enumerate(sibs)
+                             if s["id"] != prov_id and abs(i - me) <= 5],
+                "sibling_count": len(sibs) - 1,
+                "children": [self._brief(c) for c in map(_prov, db.execute(
+                    "SELECT * FROM provisions WHERE parent_id=? ORDER BY ord", (prov_id,)))],
+                "annotations": _annotation(a) if a else None,
+                "links": [l for l in links if l["relation"] != "explains"],
+                "recitals": recitals,
+                "divergence": self._cells_citing(prov_id)}
+
+    def _cells_citing(self, prov_id: str) -> list[dict]:
+        out = []
+        for base in self._baselines():
+            div = self._divergence_data(base)
+            for c in div["cells"]:
+                ev = [e for e in c.get("evidence", []) if e.get("provision_id") == prov_id]
+                if ev:
+                    out.append({"baseline": base, **{k: c[k] for k in ("instrument", "level", "theme", "label", "score")},
+                                "evidence": ev})
+        return out
+
+    def _baselines(self) -> list[str]:
+        return [r[0] for r in self._db().execute("SELECT baseline FROM divergence ORDER BY baseline")]
+
+    def _divergence_data(self, baseline: str) -> dict:
+        r = self._db().execute("SELECT data FROM divergence WHERE baseline=?", (baseline,)).fetchone()
+        return json.loads(r[0])
+
+    def divergence(self, *, instrument=None, theme=None, baseline=None) -> dict:
+        """Divergence cells against ``baseline`` (the first stored when None), optionally
+        only one instrument (a document id or family) and/or one theme."""
+        bases = self._baselines()
+        if not bases:
+            return {"baseline": None, "baseline_title": None, "labels": [], "cells": []}
+        base = self._check([baseline] if baseline else [], bases, "baseline") or bases[:1]
+        div = self._divergence_data(base[0])
+        cells = div["cells"]
+        inst = self._check([instrument] if instrument else [], sorted({c["instrument"] for c in cells}), "instrument")
+        th = self._check([theme] if theme else [], sorted({c["theme"] for c in cells}), "theme")
+        cells = [c for c in cells if (not inst or c["instrument"] in inst) and (not th or c["theme"] in th)]
+        return {**div, "cells": cells}
+
+    def health(self) -> dict:
+        """Counts and the vector index manifest (None when there is no index)."""
+        m = self.out / "index" / "manifest.json"
+        return {"status": "ok", "documents": len(self.docs), "provisions": len(self.ids),
+                "index": json.loads(m.read_text()) if m.is_file() else None, "fts": self.has_fts}

@@ -1,0 +1,94 @@
+"""`govkb search` and `govkb show` as counsel use them, on the knowledge base that
+test_search builds (shared for the session)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from test_search import build_subset
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def out(mirror, tmp_path_factory):
+    return build_subset(mirror, tmp_path_factory)
+
+
+def govkb(*args, stdin: bytes | None = None):
+    proc = subprocess.run([sys.executable, "-m", "govkb.cli", *args], input=stdin, capture_output=True, timeout=300)
+    return proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8", "replace")
+
+
+def test_search_json(out):
+    rc, stdout, err = govkb("search", "Article 50", "--json", "-k", "4", "--out", str(out))
+    assert rc == 0, err
+    rows = json.loads(stdout)
+    assert len(rows) == 4 and rows[0]["id"] == "eu-ai-act/art-50"
+    assert all({"id", "doc_id", "pinpoint", "score", "text", "aligned"} <= r.keys() for r in rows)
+
+
+def test_search_csv(out):
+    rc, stdout, err = govkb("search", "synthetic audio", "--csv", "-k", "3", "--mode", "keyword", "--out", str(out))
+    assert rc == 0, err
+    rows = list(csv.DictReader(io.StringIO(stdout)))
+    assert 1 <= len(rows) <= 3 and rows[0]["rank"] == "1" and rows[0]["pinpoint"]
+    assert {"id", "doc_id", "instrument", "score", "text", "aligned", "source_url"} <= rows[0].keys()
+    art = next(r for r in rows if r["id"] == "eu-ai-act/art-50/par-2")
+    assert "«synthetic» «audio»" in art["highlight"]
+    assert all(" (" in a and a.endswith(")") for a in art["aligned"].split("; "))
+
+
+def test_search_table_with_filters(out):
+    rc, stdout, err = govkb("search", "labels for generated content", "--family", "cn", "--theme", "content",
+                            "-k", "3", "--out", str(out))
+    assert rc == 0, err
+    assert "AI Content Labeling Measures, Article" in stdout and "score" in stdout and "EU AI Act" not in stdout.split("aligned")[0]
+
+
+def test_invalid_syntax_is_a_note_not_an_error(out):
+    rc, stdout, err = govkb("search", '"labels (', "--mode", "keyword", "--json", "--out", str(out))
+    assert rc == 0 and "plain words" in err and isinstance(json.loads(stdout), list)
+
+
+@pytest.mark.parametrize("args, says", [
+    (["search", ""], "empty"), (["search", "x" * 2001], "2000"), (["search", "x", "-k", "0"], "k must"),
+    (["search", "x", "-k", "101"], "k must"), (["search", "x", "--family", "mars"], "valid values: cn"),
+    (["search", "x", "--theme", "vibes"], "content"), (["search", "x", "--doc", "nope"], "eu-ai-act"),
+    (["search", "x", "--json", "--csv"], "one of")])
+def test_bad_input_exits_2(out, args, says):
+    rc, stdout, err = govkb(*args, "--out", str(out))
+    assert rc == 2 and says in err and "Traceback" not in err and stdout == ""
+
+
+def test_non_utf8_query(out):
+    rc, _, err = govkb("search", "-", "--out", str(out), stdin=b"labels \xff\xfe")
+    assert rc == 2 and "UTF-8" in err and "Traceback" not in err
+    rc, stdout, err = govkb("search", "-", "--json", "--mode", "keyword", "--out", str(out), stdin="Étiquettes labels".encode())
+    assert rc == 0, err
+    proc = subprocess.run([sys.executable, "-m", "govkb.cli", "search", b"labels \xff", "--out", str(out)],
+                          capture_output=True, timeout=300)
+    assert proc.returncode == 2 and b"UTF-8" in proc.stderr
+
+
+def test_show(out):
+    rc, stdout, err = govkb("show", "eu-ai-act/art-50/par-2", "--out", str(out))
+    assert rc == 0, err
+    assert stdout.startswith("EU AI Act, Article 50(2)")
+    for part in ("source: https://eur-lex", "sha256:", "parent: Article 50", "siblings", "Article 50(1)",
+                 "aligned provisions:", "recitals:"):
+        assert part in stdout, part
+    rc, stdout, _ = govkb("show", "cn-ai-labeling-measures-2025/art-4", "--json", "--out", str(out))
+    p = json.loads(stdout)
+    assert p["citation"] == "AI Content Labeling Measures, Article 4" and p["document"]["source_kind"] == "translation"
+    assert isinstance(p["divergence"], list) and "links" in p and "siblings" in p
+
+
+def test_show_unknown_id_exits_1(out):
+    rc, stdout, err = govkb("show", "eu-ai-act/art-999", "--out", str(out))
+    assert rc == 1 and "no provision" in err and "Traceback" not in err
