@@ -112,7 +112,8 @@ class SearchEngine:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._encode_lock = threading.Lock()
-        self._index = self._embedder = self._cited = None
+        self._index = self._embedder = self._cited = self._citing = None
+        self._div_cache: dict[str, dict] = {}   # baseline -> parsed divergence data
         self._qcache: OrderedDict = OrderedDict()
         db = self._db()
         self.has_fts = bool(db.execute("SELECT 1 FROM sqlite_master WHERE name=?", (FTS_TABLE,)).fetchone())
@@ -505,22 +506,29 @@ class SearchEngine:
                 "divergence": self._cells_citing(prov_id)}
 
     def _cells_citing(self, prov_id: str) -> list[dict]:
-        out = []
-        for base in self._baselines():
-            div = self._divergence_data(base)
-            for c in div["cells"]:
-                ev = [e for e in c.get("evidence", []) if e.get("provision_id") == prov_id]
-                if ev:
-                    out.append({"baseline": base, **{k: c[k] for k in ("instrument", "level", "theme", "label", "score")},
-                                "evidence": ev})
-        return out
+        # The knowledge base does not change under a running engine, so the index of cells by
+        # cited provision is built once (re-reading the JSON cost ~9 ms per lookup).
+        if self._citing is None:
+            citing: dict[str, list[dict]] = {}
+            for base in self._baselines():
+                for c in self._divergence_data(base)["cells"]:
+                    by_prov: dict[str, list[dict]] = {}
+                    for e in c.get("evidence", []):
+                        by_prov.setdefault(e.get("provision_id"), []).append(e)
+                    head = {k: c[k] for k in ("instrument", "level", "theme", "label", "score")}
+                    for pid, ev in by_prov.items():
+                        citing.setdefault(pid, []).append({"baseline": base, **head, "evidence": ev})
+            self._citing = citing
+        return self._citing.get(prov_id, [])
 
     def _baselines(self) -> list[str]:
         return [r[0] for r in self._db().execute("SELECT baseline FROM divergence ORDER BY baseline")]
 
     def _divergence_data(self, baseline: str) -> dict:
-        r = self._db().execute("SELECT data FROM divergence WHERE baseline=?", (baseline,)).fetchone()
-        return json.loads(r[0])
+        if baseline not in self._div_cache:
+            r = self._db().execute("SELECT data FROM divergence WHERE baseline=?", (baseline,)).fetchone()
+            self._div_cache[baseline] = json.loads(r[0])
+        return self._div_cache[baseline]
 
     def divergence(self, *, instrument=None, theme=None, baseline=None) -> dict:
         """Divergence cells against ``baseline`` (the first stored when None), optionally
