@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import collections
 import csv
-from pathlib import Path
 
 import pytest
 

@@ -7,7 +7,7 @@ generic.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 FAMILIES = ("un", "unesco", "oecd", "g7", "itu", "eu", "us", "coe", "cn")
 INSTRUMENT_TYPES = ("regulation", "treaty", "resolution", "recommendation", "code of conduct",

@@ -4,7 +4,7 @@ The English translations/conversions are parsed; every text here is an unofficia
 translation or a third-party conversion, never the original (the mirror's kind column is
 carried through by the pipeline).
 """
-from corpus.sources.base import MirrorRef, Source, USRelation  # noqa: F401
+from corpus.sources.base import MirrorRef, Source
 
 SOURCES: list[Source] = [
     Source(

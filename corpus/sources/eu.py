@@ -1,5 +1,5 @@
 """eu sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source, USRelation  # noqa: F401
+from corpus.sources.base import MirrorRef, Source
 
 _OJ_PARSER = "eurlex_oj_html"
 _US_NOTE = ("No US act of record relates to this instrument. US policy (Executive Order 14320 "

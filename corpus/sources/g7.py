@@ -1,5 +1,5 @@
 """g7 sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source, USRelation  # noqa: F401
+from corpus.sources.base import MirrorRef, Source, USRelation
 
 _STATEMENT_URL = ("https://www.whitehouse.gov/briefing-room/statements-releases/2023/10/30/"
                   "g7-leaders-statement-on-the-hiroshima-ai-process/")

@@ -1,5 +1,5 @@
 """oecd sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source, USRelation  # noqa: F401
+from corpus.sources.base import MirrorRef, Source, USRelation
 
 _URL = "https://legalinstruments.oecd.org/en/instruments/OECD-LEGAL-0449"
 _US = USRelation(

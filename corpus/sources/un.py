@@ -1,5 +1,5 @@
 """un sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source, USRelation  # noqa: F401
+from corpus.sources.base import MirrorRef, Source, USRelation
 
 _GA_BINDS = "no one: a General Assembly resolution (recommendatory, not legally binding)"
 

@@ -1,5 +1,5 @@
 """us_nist sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source, USRelation  # noqa: F401
+from corpus.sources.base import MirrorRef, Source, USRelation
 
 _ACTION_PLAN = USRelation(
     "author", "2023-01-26",
