@@ -1,5 +1,5 @@
 """The knowledge base: one SQLite file (documents, provisions, fetch provenance, build
-runs) and the JSONL exports written from it.
+runs, change reports) and the JSONL exports written from it.
 """
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import json
 import sqlite3
 from dataclasses import asdict
 from pathlib import Path
+from typing import Iterable
 
 from corpus.archive import FetchRecord, write_atomic
 from corpus.model import Provision
 from corpus.sources.base import Source
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -45,6 +46,9 @@ CREATE TABLE runs (
     id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT NOT NULL, transport TEXT NOT NULL,
     documents INTEGER NOT NULL, provisions INTEGER NOT NULL, seconds REAL NOT NULL, notices TEXT NOT NULL
 );
+-- One change report per published run (govkb.changes), carried forward like runs: the
+-- site's "What changed" page and feed are rendered from this history.
+CREATE TABLE changes (run_id TEXT PRIMARY KEY, finished_at TEXT NOT NULL, data TEXT NOT NULL);
 """
 
 DOC_EXPORT_FIELDS = ("id", "title", "short_title", "publisher", "family", "instrument_type",
@@ -69,6 +73,10 @@ def doc_row(source: Source, fetch: FetchRecord, counts: dict, cov: float) -> dic
     }
 
 
+class SchemaMismatch(RuntimeError):
+    """The file was written by another version of the knowledge-base schema."""
+
+
 class KnowledgeBase:
     """Read/write access to one knowledge-base file."""
 
@@ -84,7 +92,7 @@ class KnowledgeBase:
         else:
             got = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if not got or int(got[0]) != SCHEMA_VERSION:
-                raise RuntimeError(f"{self.path}: knowledge base schema {got and got[0]} is not "
+                raise SchemaMismatch(f"{self.path}: knowledge base schema {got and got[0]} is not "
                                    f"{SCHEMA_VERSION}; rebuild with `govkb corpus build`")
 
     def close(self) -> None:
@@ -132,10 +140,37 @@ class KnowledgeBase:
             row = other.document(doc_id)
             self.add_document(row, other.provisions(doc_id))
 
-    def copy_runs(self, other: "KnowledgeBase") -> None:
-        """Keep the run history of the previous build."""
+    def copy_history(self, other: "KnowledgeBase") -> None:
+        """Keep the run history and change reports of the previous build."""
         for r in other.db.execute("SELECT * FROM runs"):
             self.add_run(dict(r))
+        self.db.executemany("INSERT OR REPLACE INTO changes VALUES (?, ?, ?)",
+                            other.db.execute("SELECT run_id, finished_at, data FROM changes").fetchall())
+
+    def copy_tables(self, other: "KnowledgeBase", tables: Iterable[str]) -> None:
+        """Copy whole tables (a stage's outputs) from another knowledge base of this schema."""
+        self.db.commit()
+        self.db.execute("ATTACH DATABASE ? AS other", (str(other.path),))
+        try:
+            for t in tables:
+                self.db.execute(f"INSERT INTO main.{t} SELECT * FROM other.{t}")
+            self.db.commit()
+        finally:
+            self.db.execute("DETACH DATABASE other")
+
+    def add_change(self, report: dict) -> None:
+        """Record a run's change report (a dict with ``run_id`` and ``finished_at``)."""
+        self.db.execute("INSERT OR REPLACE INTO changes VALUES (?, ?, ?)",
+                        (report["run_id"], report["finished_at"], json.dumps(report, ensure_ascii=False)))
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a key in the meta table (stage input hashes, code fingerprints)."""
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def meta(self, key: str) -> str | None:
+        """A value from the meta table, or None."""
+        r = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return r[0] if r else None
 
     # reading -------------------------------------------------------------------------
     def documents(self) -> list[dict]:
@@ -192,6 +227,11 @@ class KnowledgeBase:
     def runs(self) -> list[dict]:
         """Build runs, newest first."""
         return [dict(r) for r in self.db.execute("SELECT * FROM runs ORDER BY started_at DESC")]
+
+    def changes(self) -> list[dict]:
+        """The change reports of published runs, newest first."""
+        return [json.loads(r[0]) for r in self.db.execute(
+            "SELECT data FROM changes ORDER BY finished_at DESC, run_id DESC")]
 
     # exports -------------------------------------------------------------------------
     def export(self, out_dir: Path) -> dict[str, int]:

@@ -59,7 +59,7 @@ def test_pages_exist(sample_site):
     expected = ["index.html", "matrix/index.html", "matrix/us-endorsed/index.html", "themes/index.html",
                 "instruments/index.html", "instruments/xx-act/index.html", "instruments/us-policy/index.html",
                 "alignment/index.html", "alignment/xx-act/index.html", "compare/index.html",
-                "assets/data/compare.json", "search/index.html", "methodology/index.html", "changes/index.html",
+                "assets/data/compare.json", "search/index.html", "methodology/index.html", "changes/index.html", "changes.xml",
                 "downloads/index.html", "downloads/provisions.csv", "downloads/links.json",
                 "downloads/divergence-us-endorsed.csv", "pagefind/pagefind-ui.js", "assets/govkb.css"]
     expected += [f"themes/{t}/index.html" for t in THEMES]
@@ -98,6 +98,9 @@ def test_scraped_text_is_escaped(sample_site):
     act = (out / "site/instruments/xx-act/index.html").read_text()
     assert "&lt;script&gt;window.__xss=1;alert(1)&lt;/script&gt;" in act
     assert "[click](javascript:window.__xss=3)" in act
+    # The sample's change report carries the payloads in a diff, a title, an excerpt and a warning.
+    changes = (out / "site/changes/index.html").read_text()
+    assert changes.count("&lt;script&gt;window.__xss=1;alert(1)&lt;/script&gt;") >= 4
 
 
 def test_no_offsite_assets(sample_site):

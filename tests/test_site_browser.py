@@ -75,7 +75,7 @@ def page(browser, tmp_path, request):
 
 
 @pytest.mark.parametrize("path", ["instruments/xx-act/", "alignment/xx-act/", "themes/content/",
-                                  "themes/transparency/"])
+                                  "themes/transparency/", "changes/"])
 def test_hostile_text_executes_nothing(server, page, path):
     page.goto(server + path)
     page.wait_for_load_state("load")

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from corpus.store import KnowledgeBase
+from govkb.changes import atom_feed, run_anchor, summary_line
 from govkb.site.html import (LABEL_CODES, LABELS, anchor, badge, esc, fmt_score, link, notice, outbound,
                              rel, shade, shorten, slug, table, text_block)
 
@@ -46,6 +47,12 @@ DOWNLOAD_NOTES = {"documents": "The instruments: title, publisher, bindingness, 
                   "provisions": "Every provision with its pinpoint, text, modality, themes and provenance",
                   "links": "Alignment links shown on the site (see below), with their evidence"}
 LINK_FIELDS = ["source_id", "target_id", "relation", "score", "status", "evidence"]
+# The change history grows by one report per published run; the page shows the recent
+# ones and bounds each (a re-versioned instrument can renumber thousands of provisions).
+# The full reports are OUT/reports/changes-<run>.json and the knowledge base's changes table.
+CHANGES_RUNS = 30          # runs on the "What changed" page
+CHANGES_PER_RUN = 200      # provision entries shown per run (and as many theme and divergence rows)
+FEED_PATH = "changes.xml"  # the Atom feed, at the site root
 
 
 @dataclass
@@ -59,6 +66,7 @@ class SiteData:
     runs: list[dict] = field(default_factory=list)
     themes: list[dict] = field(default_factory=list)
     baselines: dict[str, dict] = field(default_factory=dict)
+    changes: list[dict] = field(default_factory=list)    # change reports, newest first
 
 
 def load_themes() -> list[dict]:
@@ -93,7 +101,8 @@ def load_data(kb_path: str | Path, *, baselines_dir: Path = BASELINES_DIR) -> Si
         return SiteData(documents=docs, provisions={d["id"]: kb.provisions(d["id"]) for d in docs},
                         notes=kb.annotations(), links=kb.links(),
                         divergences={b: kb.divergence(b) for b in names}, runs=kb.runs(),
-                        themes=load_themes(), baselines=load_baselines(baselines_dir))
+                        themes=load_themes(), baselines=load_baselines(baselines_dir),
+                        changes=kb.changes())
     finally:
         kb.db.close()
 
@@ -282,7 +291,8 @@ class Site:
                "alignment/index.md": self.alignment_index(), "compare/index.md": self.compare_page(),
                "assets/data/compare.json": json.dumps(self.compare_data(), ensure_ascii=False,
                                                       separators=(",", ":")),
-               "search/index.md": self.search_page(), "methodology.md": self.methodology()}
+               "search/index.md": self.search_page(), "methodology.md": self.methodology(),
+               "changes/index.md": self.changes_page(), FEED_PATH: atom_feed(self.d.changes)}
         for b in self.d.divergences:
             out[f"matrix/{b}/index.md"] = self.matrix_page(b)
         for t in self.d.themes:
@@ -316,7 +326,7 @@ class Site:
             {"Compare two instruments": "compare/index.md"},
             {"Search": "search/index.md"},
             {"Methodology": ["methodology.md"] + [p for p in ("methodology-divergence.md",) if p in self.hand]},
-            {"What changed": "changes.md"} if "changes.md" in self.hand else None,
+            {"What changed": "changes/index.md"},
             {"Downloads": "downloads/index.md"},
             *extra,
         ]
@@ -761,6 +771,106 @@ class Site:
                          f"<p>{esc(t['scope'])}</p><p>Includes:</p><ul>{inc}</ul><p>Excludes:</p><ul>{exc}</ul>")
         return text.rstrip() + '\n\n<div class="govkb">\n' + "\n".join(extra) + "\n</div>\n"
 
+    # changes -------------------------------------------------------------------------
+    def changes_page(self) -> str:
+        """What changed: one section per published run (newest first, the last CHANGES_RUNS),
+        each with its summary, warnings, instrument and provision changes (word diffs), and
+        theme and divergence label changes."""
+        here = "changes/"
+        reports = self.d.changes
+        body = ["<h1>What changed</h1>",
+                "<p>Each published build is compared with the one before it, provision by provision: "
+                "instruments added, removed or re-versioned (new source bytes); provisions added, removed, "
+                "renumbered or amended, with the words <del>deleted</del> and <ins>inserted</ins>; "
+                "provisions whose themes changed; divergence cells whose label changed. Newest first. "
+                f"The same history is an {link(rel(here, FEED_PATH), 'Atom feed')} "
+                f"(<code>{esc(FEED_PATH)}</code>) for feed readers.</p>"]
+        if not reports:
+            body.append(notice("No change has been recorded yet: the first build is the baseline that "
+                               "later builds are compared with."))
+        body += [self.change_run(r, here) for r in reports[:CHANGES_RUNS]]
+        if len(reports) > CHANGES_RUNS:
+            body.append(f'<p class="small">{len(reports) - CHANGES_RUNS} older run(s) are not shown here; '
+                        "their reports are in <code>OUT/reports/</code> of the builds and in the "
+                        "knowledge base (table <code>changes</code>).</p>")
+        return page("What changed", "\n".join(body))
+
+    def change_run(self, r: dict, here: str) -> str:
+        """One run's section of the changes page (at most CHANGES_PER_RUN provision entries
+        and as many theme entries; the rest is counted and pointed to)."""
+        rid = str(r.get("run_id") or "")
+        prev = r.get("previous_run_id")
+        when = f"Finished {esc(r.get('finished_at') or 'at an unknown time')}" + (
+            f"; compared with run {esc(prev)}" if prev else "")
+        out = [f'<section class="run" id="{esc(run_anchor(rid))}">',
+               f"<h2>{esc((r.get('finished_at') or '')[:10])} run {esc(rid)}</h2>",
+               f'<p class="small">{when}.</p>', f'<p class="stats">{esc(summary_line(r))}.</p>']
+        out += [notice(f"{label}: {x}", "notice warning") for key, label in (("failures", "Failure"), ("warnings", "Warning"))
+                for x in r.get(key) or ()]
+        if r.get("note") == "first build":
+            out.append("<p>First build: the baseline later builds are compared with; its provisions are "
+                       "counted, not listed.</p>")
+        if r.get("documents"):
+            rows = [[self.doc_label(here, d.get("id"), d.get("title")), esc(d.get("change")),
+                     f"{esc(d.get('old_version') or '-')} → {esc(d.get('new_version') or '-')}",
+                     f"<code>{esc((d.get('old_sha256') or '-')[:12])}</code> → "
+                     f"<code>{esc((d.get('new_sha256') or '-')[:12])}</code>"] for d in r["documents"]]
+            out += ["<h3>Instruments</h3>", table(["Instrument", "Change", "Version", "sha256"], rows)]
+        budget, left = CHANGES_PER_RUN, 0
+        for doc_id, diff in (r.get("provisions") or {}).items():
+            items = self.change_items(diff, here)
+            shown, budget = items[:max(budget, 0)], budget - len(items)
+            left += len(items) - len(shown)
+            note = notice(diff["note"]) if diff.get("note") else ""
+            if shown or note:
+                out.append(f"<h3>{self.doc_label(here, doc_id, self.docs.get(doc_id, {}).get('short_title'))}</h3>"
+                           f'{note}<ul class="changes">{"".join(shown)}</ul>')
+        themes = r.get("themes") or []
+        if themes:
+            rows = [[self.prov_link(here, t.get("id", "")), self.theme_links(here, t.get("added")),
+                     self.theme_links(here, t.get("removed"))] for t in themes[:CHANGES_PER_RUN]]
+            left += max(0, len(themes) - CHANGES_PER_RUN)
+            out += ["<h3>Themes</h3>", table(["Provision", "Themes added", "Themes removed"], rows)]
+        cells = r.get("divergence") or []
+        if cells:
+            # A build that first runs the NLP stage makes every cell "appear": hundreds.
+            rows = [[esc(self.baseline_title(c.get("baseline") or "")), esc(self.instrument_name(c.get("instrument") or "")),
+                     self.theme_links(here, [c.get("theme")]), badge(c.get("old_label"), c.get("old_score")),
+                     badge(c.get("new_label"), c.get("new_score"))] for c in cells[:CHANGES_PER_RUN]]
+            left += max(0, len(cells) - CHANGES_PER_RUN)
+            out += ["<h3>Divergence labels</h3>", table(["Baseline", "Instrument", "Theme", "Before", "After"], rows)]
+        if left:
+            out.append(f'<p class="small more">{left} more change(s) of this run are not shown: '
+                       f"<code>OUT/reports/changes-{esc(rid)}.json</code> of the build has them all.</p>")
+        return "\n".join(out) + "\n</section>"
+
+    def change_items(self, diff: dict, here: str) -> list[str]:
+        """A document's provision changes as list items: amended, renumbered, added, removed."""
+        tag = lambda what: f'<span class="tag ch-{what}">{what}</span> '
+        items = [f"<li>{tag('amended')}{self.prov_link(here, p.get('id', ''), with_doc=False)}"
+                 f"{diff_html(p.get('diff'))}</li>" for p in diff.get("amended") or ()]
+        items += [f"<li>{tag('renumbered')}{esc(p.get('old_pinpoint'))} → "
+                  f"{self.prov_link(here, p.get('new_id', ''), with_doc=False)} "
+                  f'<span class="small">{esc(p.get("old_id"))} → {esc(p.get("new_id"))}</span>'
+                  f"{diff_html(p.get('diff')) if p.get('diff') else ' (words unchanged)'}</li>"
+                  for p in diff.get("renumbered") or ()]
+        items += [f"<li>{tag('added')}{self.prov_link(here, p.get('id', ''), with_doc=False)} "
+                  f"<q>{esc(p.get('text'))}</q></li>" for p in diff.get("added") or ()]
+        items += [f"<li>{tag('removed')}{esc(p.get('pinpoint'))} <span class=\"small\">{esc(p.get('id'))}</span> "
+                  f"<q>{esc(p.get('text'))}</q></li>" for p in diff.get("removed") or ()]
+        return items
+
+    def doc_label(self, here: str, doc_id, title) -> str:
+        """An instrument named in a change report: linked while it is in this build."""
+        if doc_id in self.docs:
+            return link(rel(here, self.doc_url(doc_id)), title or self.docs[doc_id]["short_title"])
+        return f'{esc(title or doc_id)} <span class="small">({esc(doc_id)}, not in this build)</span>'
+
+    def theme_links(self, here: str, themes) -> str:
+        """Theme ids as links to their pages (plain text for an unknown id)."""
+        return ", ".join(link(rel(here, self.theme_url(t)), self.theme_label[t]) if t in self.theme_label
+                         else esc(t) for t in themes or ()) or "-"
+
     # downloads -----------------------------------------------------------------------
     def downloads(self) -> dict[str, str]:
         """The data files offered for download."""
@@ -879,6 +989,16 @@ def published_links(links: list[dict], align: dict[str, Alignment]) -> list[dict
     explanations and conflicts (few, and reviewed as a set), in store order."""
     keep = {id(x[0]) for al in align.values() for x in al.links}
     return [l for l in links if id(l) in keep or l["relation"] in ("explains", "conflicts")]
+
+
+def diff_html(ops: list[dict] | None) -> str:
+    """A word diff (``govkb.changes.word_diff``) as escaped HTML: deletions in <del>,
+    insertions in <ins>."""
+    words = []
+    for op in ops or ():
+        t = esc(op.get("text"))
+        words.append(f"<del>{t}</del>" if op.get("op") == "delete" else f"<ins>{t}</ins>" if op.get("op") == "insert" else t)
+    return f'<div class="diff">{" ".join(words)}</div>'
 
 
 def md_path(url: str) -> str:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from corpus.store import KnowledgeBase
+from govkb.changes import SUMMARY_KEYS, word_diff
 
 # Each payload sets window.__xss if it ever runs; the browser test checks it stays unset.
 HOSTILE = ('<script>window.__xss=1;alert(1)</script> '
@@ -104,6 +105,7 @@ def make_sample_kb(path: str | Path, *, hostile: bool = True, nlp: bool = True, 
                                           "binding_provisions": 2 if fam == "eu" else 0, "mean_force": 0.9},
                               "evidence": ev})
         kb.set_divergence("us-endorsed", {"baseline": "us-endorsed", "cells": cells})
+    kb.add_change(_change_report(bad))
     kb.add_run({"id": "20260101T000000Z-test", "started_at": "2026-01-01T00:00:00Z",
                 "finished_at": "2026-01-01T00:00:05Z", "transport": "mirror", "documents": 3,
                 "provisions": len(act) + len(pol) + len(gde), "seconds": 5.0, "notices": "[]"})
@@ -129,3 +131,33 @@ def _candidate_links(many: int, per: int) -> list[dict]:
         links.append({"source_id": "xx-act/rct-1", "target_id": src, "relation": "explains",
                       "score": 0.5, "status": "candidate", "evidence": {"similarity": 0.4}})
     return links
+
+
+def _change_report(bad: str) -> dict:
+    """A change report of the sample's run against an invented earlier build, with ``bad``
+    in every field that carries scraped text (diffs, titles, excerpts, warnings)."""
+    summary = dict.fromkeys(SUMMARY_KEYS, 0)
+    summary.update(documents_reversioned=1, documents_removed=1, provisions_amended=1, provisions_renumbered=1,
+                   provisions_removed=1, themes_changed=1, divergence_changed=1)
+    return {"run_id": "20260101T000000Z-test", "previous_run_id": "20251231T000000Z-test",
+            "started_at": "2026-01-01T00:00:00Z", "finished_at": "2026-01-01T00:00:05Z", "status": "published",
+            "documents": [
+                {"id": "xx-act", "title": "Invented Act", "change": "re-versioned", "old_sha256": "1" * 64,
+                 "new_sha256": "0" * 64, "old_version": "draft text", "new_version": "test text"},
+                {"id": "zz-gone", "title": "Withdrawn Code " + bad, "change": "removed", "old_sha256": "2" * 64,
+                 "new_sha256": None, "old_version": "v1", "new_version": None, "provisions": 4}],
+            "provisions": {"xx-act": {
+                "amended": [{"id": "xx-act/art-1/par-2", "pinpoint": "Article 1(2)",
+                             "diff": word_diff("Deployers shall promptly inform natural persons.",
+                                               "Deployers shall inform persons. " + bad)}],
+                "renumbered": [{"old_id": "xx-act/art-3", "new_id": "xx-act/art-2", "old_pinpoint": "Article 3",
+                                "new_pinpoint": "Article 2", "diff": None}],
+                "removed": [{"id": "xx-act/art-9", "pinpoint": "Article 9", "kind": "article",
+                             "text": "Repealed words. " + bad}],
+                "added": []}},
+            "themes": [{"id": "xx-act/art-2", "added": ["privacy"], "removed": ["safety"]}],
+            "divergence": [{"baseline": "us-endorsed", "instrument": "xx-act", "theme": "privacy",
+                            "old_label": "aligned", "new_label": "divergent", "old_score": 0.3, "new_score": -0.3}],
+            "fetch": [{"doc_id": "xx-act", "outcome": "new", "detail": ""}],
+            "warnings": ["Invented Guide kept its last good version: " + bad], "failures": [], "notices": [],
+            "summary": summary}
