@@ -20,7 +20,8 @@ mirror_option = click.option(
 out_option = click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
     show_default=True, envvar="GOVKB_OUT", show_envvar=True,
-    help="Output directory: knowledge base (govkb.sqlite), export/, raw/ archive, logs/.")
+    help="Output directory: snapshots/ of published builds with current/ and the links "
+         "govkb.sqlite, export/, index/, site/ into it; raw/ archive, cache/, reports/, logs/.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,25 +48,74 @@ def build_options(f):
     return f
 
 
+baseline_option = click.option(
+    "--baseline", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+    help="Baseline positions file to measure divergence against (default: the US-endorsed "
+         "baseline, nlp/data/baselines/us-endorsed.yaml).")
+
+
 @main.command("build")
 @build_options
-def build_cmd(mirror, out, only, accept_drift, quiet):
+@baseline_option
+def build_cmd(mirror, out, only, accept_drift, quiet, baseline):
     """Run the whole pipeline into OUT: corpus, NLP (themes, modality, alignment,
-    divergence), the search index, then the static site in OUT/site/.
+    divergence), the search index, the change report, then the static site; publish it all
+    as a new snapshot (OUT/snapshots/, switched atomically; `govkb snapshots --help`).
 
-    Nothing is published unless every gate of every stage passed; the last good
-    knowledge base, exports, index and site stay in place otherwise.
+    Strict: any document that fails to fetch, parse or pass a gate fails the build, and
+    nothing is published (the last good build stays live). Stages whose inputs did not
+    change are carried over. Exit status: 0 published; 1 failed; 2 bad options.
     """
-    from govkb.search import fts_stage
-    from nlp.stage import run as nlp_stage
-    _run_corpus_build(mirror, out, only, accept_drift, quiet, stages=[nlp_stage, fts_stage])
-    from govkb.site import SiteBuildError, build_site
+    _pipeline(mirror=mirror, out=out, only=only, accept_drift=accept_drift, quiet=quiet,
+              baseline=baseline, strict=True)
+
+
+@main.command("nightly")
+@mirror_option
+@out_option
+@click.option("--keep", default=7, show_default=True, type=click.IntRange(1),
+              help="Published snapshots to keep (the current one is never deleted).")
+@baseline_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+def nightly_cmd(mirror, out, keep, baseline, quiet):
+    """The unattended rebuild: fetch -> parse -> gates -> NLP -> site -> publish, skipping
+    every stage whose inputs did not change (a night without change rebuilds nothing).
+
+    A document that fails to fetch, parse or pass its gates keeps its last good version
+    and is named in the report. The new build is published as a snapshot only when every
+    remaining gate passed. Writes OUT/reports/changes-<run>.json and .md (and
+    changes-latest.*) and OUT/logs/<run>.log.
+
+    \b
+    Exit status:
+      0  success: published, or nothing changed
+      3  published (or nothing changed) with warnings: some document kept its last good version
+      1  failure: nothing published, the last good build stays live
+      2  bad options
+    """
+    sys.exit(_pipeline(mirror=mirror, out=out, only=(), accept_drift=False, quiet=quiet, baseline=baseline,
+                       strict=False, keep=keep))
+
+
+def _pipeline(*, mirror, out, only, accept_drift, quiet, baseline, strict, keep=None) -> int:
+    from corpus.build import BuildError
+    from corpus.snapshots import DEFAULT_KEEP
+    from govkb import nightly
     try:
-        stats = build_site(out)
-    except SiteBuildError as e:
-        raise click.ClickException(f"site: {e} (the knowledge base was published; the last good "
-                                   "site is unchanged)") from None
-    click.echo(_site_summary(stats, out))
+        result = nightly.run(out, mirror=mirror, only=list(only) or None, keep=keep or DEFAULT_KEEP,
+                             progress=not quiet, baseline_path=baseline, strict=strict, accept_drift=accept_drift)
+    except BuildError as e:
+        raise click.UsageError(str(e)) from None
+    for n in result.build.notices:
+        click.echo(f"notice: {n}", err=True)
+    lines = nightly.summary_lines(result)
+    st = result.build.stage_stats
+    if "site_pages" in st:
+        lines.insert(2, f"site: {st['site_pages']} pages in {st['site_total_s']:.1f} s -> {out}/site/")
+    click.echo("\n".join(lines), err=result.exit_code == nightly.EXIT_FAILED)
+    if strict and result.exit_code == nightly.EXIT_FAILED:
+        sys.exit(1)
+    return result.exit_code
 
 
 @main.group()
@@ -109,14 +159,14 @@ def corpus_build(mirror, out, only, accept_drift, quiet):
     _run_corpus_build(mirror, out, only, accept_drift, quiet)
 
 
-def _run_corpus_build(mirror, out, only, accept_drift, quiet, stages=()):
+def _run_corpus_build(mirror, out, only, accept_drift, quiet):
     from corpus.build import BuildError, build_corpus
     try:
         report = build_corpus(out, mirror=mirror, only=list(only) or None,
-                              accept_drift=accept_drift, progress=not quiet, stages=stages)
+                              accept_drift=accept_drift, progress=not quiet)
     except BuildError as e:
         raise click.UsageError(str(e)) from None
-    for n in report.notices:
+    for n in report.notices + report.warnings:
         click.echo(f"notice: {n}", err=True)
     if not report.ok:
         kept = (f"the last good output in {out} is unchanged" if (Path(out) / "govkb.sqlite").exists()
@@ -125,16 +175,10 @@ def _run_corpus_build(mirror, out, only, accept_drift, quiet, stages=()):
         for f in report.failures:
             click.echo(f"  {f}", err=True)
         sys.exit(1)
-    parsed = [o for o in report.outcomes if o.status == "parsed"]
+    parsed = [o for o in report.outcomes if o.status in ("new", "fresh")]
     click.echo(f"Built {report.documents} documents, {report.provisions} provisions in "
                f"{report.seconds:.1f} s ({len(parsed)} parsed this run) -> {out}/export/")
-    if report.stage_stats:
-        st = report.stage_stats
-        click.echo(f"NLP: {st.get('texts', 0)} texts ({st['encoded']} encoded, the rest from the cache), "
-                   f"{st['links']} links, {st['cells']} divergence cells; "
-                   + ", ".join(f"{k[:-2]} {v:.1f} s" for k, v in st.items() if k.endswith("_s")))
-    elif not stages:
-        click.echo("(corpus only: run `govkb build` for the NLP annotations, links, divergence and site)")
+    click.echo("(corpus only: run `govkb build` for the NLP annotations, links, divergence and site)")
 
 
 @corpus.command("show")
@@ -467,6 +511,51 @@ def show_cmd(provision_id, as_json, out):
         for c in p["divergence"]:
             stances = ", ".join(f"{e['stance']} {e['position_id']}" for e in c["evidence"])
             click.echo(f"  {c['baseline']}: {c['instrument']} / {c['theme']}: {c['label']} ({stances})")
+
+
+@main.group()
+def snapshots():
+    """List and restore published builds (OUT/snapshots/; OUT/current is the live one)."""
+
+
+@snapshots.command("list")
+@out_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per snapshot.")
+def snapshots_list(out, as_json):
+    """List the kept snapshots, newest first; the live one is marked with *."""
+    from corpus.snapshots import Snapshots
+    snaps = Snapshots(out).list()
+    if not snaps:
+        raise click.ClickException(f"no snapshots in {out}; run `govkb build` or `govkb nightly` first")
+    for s in snaps:
+        info = s.summary()
+        if as_json:
+            click.echo(json.dumps({"id": s.id, "current": s.current, "path": str(s.path),
+                                   "entries": list(s.entries), **info}))
+        else:
+            click.echo(f"{'*' if s.current else ' '} {s.id:<30} {info.get('documents', '?'):>4} documents "
+                       f"{info.get('provisions', '?'):>6} provisions  {', '.join(s.entries)}")
+
+
+@snapshots.command("restore")
+@click.argument("snapshot_id")
+@out_option
+def snapshots_restore(snapshot_id, out):
+    """Make SNAPSHOT_ID the live build again (site, knowledge base, exports and index switch
+    together). Newer snapshots are kept, so this can be undone with another restore; the
+    next nightly run diffs against the restored build."""
+    from corpus.snapshots import OutputLock, SnapshotError, Snapshots
+    try:
+        with OutputLock(out):
+            before = Snapshots(out).current_id()
+            Snapshots(out).restore(snapshot_id)
+    except SnapshotError as e:
+        raise click.ClickException(str(e)) from None
+    from corpus.transports import utc_now
+    (Path(out) / "logs").mkdir(exist_ok=True)
+    with (Path(out) / "logs" / "restores.jsonl").open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"at": utc_now(), "restored": snapshot_id, "was": before}) + "\n")
+    click.echo(f"restored {snapshot_id} (was {before}); {out}/site and {out}/govkb.sqlite now serve it")
 
 
 @main.group()

@@ -65,8 +65,16 @@ class SearchResults(list):
         self.fts_query = fts_query
 
 
-def fts_stage(kb, staging, out, progress=False) -> dict:
-    """Build stage: index the staged KB's provisions in an external-content FTS5 table."""
+def fts_stage():
+    """The build stage that adds the full-text index to the staged knowledge base. It has
+    no input hash, so it always runs: rebuilding takes about a second, less than copying
+    FTS5's shadow tables would save."""
+    from corpus.build import Stage
+    return Stage("search", lambda ctx: build_fts(ctx.kb), code=(Path(__file__),))
+
+
+def build_fts(kb) -> dict:
+    """Index ``kb``'s provisions in an external-content FTS5 table."""
     import time
     t = time.perf_counter()
     kb.db.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")

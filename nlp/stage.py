@@ -1,15 +1,19 @@
 """The NLP stage of the build: annotate, embed, index, classify, align, diverge.
 
 It runs on the staged knowledge base (``corpus.build`` calls it before publishing), so a
-failure here leaves the last good output in place. Vectors are cached under
-``OUT/cache/`` by model hash + text hash: a rebuild with no text change encodes nothing.
+failure here leaves the last good output in place. When the provisions, the document
+metadata, this package's code and data, the model and the baseline are all unchanged, the
+build carries the previous results over instead of running it; otherwise vectors come
+from a cache under ``OUT/cache/`` keyed by model hash + text hash, so only changed texts
+are encoded.
 """
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 
-from corpus.build import StageError
+from corpus.build import Stage, StageContext, StageError
 from corpus.store import KnowledgeBase
 
 CACHE = Path("cache") / "vectors.sqlite"
@@ -23,9 +27,36 @@ def load_provisions(kb: KnowledgeBase) -> tuple[list[dict], list[dict]]:
     return docs, provs
 
 
+# What the stage reads from the knowledge base (its input hash): provision text and
+# structure, and the document metadata the divergence uses - not provenance such as the
+# retrieval time, which changes on every fetch.
+INPUTS = (
+    "SELECT id, title, short_title, publisher, family, instrument_type, date, version, binding, "
+    "binds, url, counts, us_relation FROM documents ORDER BY id",
+    "SELECT id, doc_id, ord, pinpoint, kind, parent_id, num, heading, text FROM provisions ORDER BY id",
+)
+
+
+def stage(baseline_path: Path = DEFAULT_BASELINE) -> Stage:
+    """The NLP stage for ``corpus.build`` against one baseline file."""
+    from nlp.embed import default_model_path, model_hash
+
+    def extra() -> bytes:
+        return model_hash(default_model_path()).encode() + Path(baseline_path).read_bytes()
+
+    return Stage("nlp", functools.partial(run_stage, baseline_path=baseline_path), code=(Path(__file__).parent,),
+                 inputs=INPUTS, extra=extra, outputs=("annotations", "links", "divergence"), dirs=("index",))
+
+
+def run_stage(ctx: StageContext, baseline_path: Path = DEFAULT_BASELINE) -> dict:
+    """``run`` on a build's staged knowledge base."""
+    return run(ctx.kb, ctx.staging, ctx.out, ctx.progress, baseline_path)
+
+
 def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
         baseline_path: Path = DEFAULT_BASELINE) -> dict:
-    """Run every NLP step on ``kb`` and store the results; returns timings and counts."""
+    """Run every NLP step on ``kb`` and store the results (the index into ``staging``, the
+    vector cache under ``out``); returns timings and counts."""
     from nlp import align, baseline, diverge
     from nlp.embed import Embedder, text_hash
     from nlp.index import VectorIndex

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.store import KnowledgeBase
-from govkb.search import MODES, SearchEngine, fts_stage
+from govkb.search import MODES, SearchEngine, build_fts
 
 QUERIES = {
     "lookup": ["Article 50", "Art. 5(1)", "Recital 133", "GOVERN 1.1", "Principle 1.2", "Article 6(2)",
@@ -95,7 +95,7 @@ def full_corpus(out: Path, tmp: Path) -> SearchEngine:
     shutil.copy(out / "govkb.sqlite", copy / "govkb.sqlite")
     os.symlink((out / "index").resolve(), copy / "index")
     kb = KnowledgeBase(copy / "govkb.sqlite")
-    fts_stage(kb, copy, copy)
+    build_fts(kb)
     kb.close()
     return SearchEngine(copy)
 
@@ -136,7 +136,7 @@ def synthetic(src: Path, n: int, dest: Path, seed: int = 7) -> SearchEngine:
                          "theme_scores": {t: 0.5 for t in themes}} for i in ids])
     kb.add_links([{"source_id": i, "target_id": rng.choice(ids), "relation": "overlapping", "score": rng.random() / 2,
                    "status": "candidate", "evidence": {}} for i in ids for _ in range(3)])
-    fts_stage(kb, dest, dest)
+    build_fts(kb)
     kb.close()
     vecs = np.random.default_rng(seed).standard_normal((len(ids), 384)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)

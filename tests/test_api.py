@@ -7,7 +7,6 @@ Building encodes the documents once (the embedding model loads), hence the marke
 """
 from __future__ import annotations
 
-import functools
 import json
 import shutil
 import socket
@@ -75,13 +74,13 @@ def kb(mirror, tmp_path_factory):
     baseline = root / "baseline.yaml"
     baseline.write_text(BASELINE, encoding="utf-8")
     from govkb.search import fts_stage
-    from nlp.stage import run as nlp_stage
+    from nlp.stage import stage as nlp_stage
     out = root / "out"
     mp = pytest.MonkeyPatch()
     mp.setattr(sources, "REGISTRY", {sid: sources.get(sid) for sid in DOCS})
     try:
         report = build_corpus(out, mirror=m, progress=False,
-                              stages=[functools.partial(nlp_stage, baseline_path=baseline), fts_stage])
+                              stages=[nlp_stage(baseline), fts_stage()])
     finally:
         mp.undo()
     assert report.ok, report.failures

@@ -202,24 +202,24 @@ def test_knowledge_base_records_runs(tmp_path, registry):
 
 
 def test_stages_run_before_publish_and_their_failure_keeps_last_good(tmp_path, registry):
-    from corpus.build import StageError
+    from corpus.build import Stage, StageError
     mirror = write_mirror(tmp_path / "m", {"doc-a": DOC_A, "doc-b": DOC_B})
     out = tmp_path / "out"
 
-    def indexing(kb, staging, out_dir, progress):
-        (staging / "index").mkdir()
-        n = kb.db.execute("SELECT count(*) FROM provisions").fetchone()[0]
-        (staging / "index" / "count.txt").write_text(str(n))
+    def indexing(ctx):
+        (ctx.staging / "index").mkdir()
+        n = ctx.kb.db.execute("SELECT count(*) FROM provisions").fetchone()[0]
+        (ctx.staging / "index" / "count.txt").write_text(str(n))
 
-    assert build_corpus(out, mirror=mirror, progress=False, stages=[indexing]).ok
+    assert build_corpus(out, mirror=mirror, progress=False, stages=[Stage("index", indexing)]).ok
     assert (out / "index/count.txt").read_text() == "5"
     before = snapshot(out)
 
-    def failing(kb, staging, out_dir, progress):
-        (staging / "index").mkdir()
+    def failing(ctx):
+        (ctx.staging / "index").mkdir()
         raise StageError("nlp", "theme calibration file is missing")
 
-    report = build_corpus(out, mirror=mirror, progress=False, stages=[failing])
+    report = build_corpus(out, mirror=mirror, progress=False, stages=[Stage("nlp", failing)])
     assert not report.ok and str(report.failures[0]) == "all documents: gate 'nlp' failed: theme calibration file is missing"
     assert snapshot(out) == before and (out / "index/count.txt").read_text() == "5"
     assert not list(out.glob(".staging-*")) and not list(out.glob(".old-*"))

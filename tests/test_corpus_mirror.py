@@ -103,7 +103,7 @@ def test_markup_change_fails_loudly_and_keeps_last_good(built, mirror, tmp_path)
     """A copy of the AI Act page whose article class was renamed by the 'publisher'."""
     out, _ = built
     kb = tmp_path / "kb"
-    shutil.copytree(out, kb)
+    shutil.copytree(out, kb, symlinks=True)   # keeps the snapshot links (relative) intact
     before = {f: (kb / f).read_bytes() for f in ("govkb.sqlite", "export/provisions.jsonl")}
     fake = tmp_path / "mirror"
     src = mirror.root

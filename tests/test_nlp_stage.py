@@ -3,7 +3,6 @@ invented EU act, with a two-position baseline written for the test (a different 
 is another file, not another code path). Loads the real embedding model."""
 from __future__ import annotations
 
-import functools
 import json
 import shutil
 import subprocess
@@ -70,19 +69,24 @@ def built(mirror, tmp_path_factory):
     registry = {sid: sources.get(sid) for sid in REAL} | {"eu-mini": mini}
     baseline = root / "baseline.yaml"
     baseline.write_text(BASELINE, encoding="utf-8")
-    from nlp.stage import run as nlp_stage
-    stage = functools.partial(nlp_stage, baseline_path=baseline)
+    from nlp.stage import stage as nlp_stage
+    stage = nlp_stage(baseline)
     out = root / "out"
     mp = pytest.MonkeyPatch()
     mp.setattr(sources, "REGISTRY", registry)
     try:
         first = build_corpus(out, mirror=m, progress=False, stages=[stage])
         second = build_corpus(out, mirror=m, progress=False, stages=[stage])
+        # Same positions, different bytes: the stage's inputs changed, so it runs again,
+        # but every text it embeds is already in the vector cache.
+        baseline.write_text(BASELINE + "# touched\n", encoding="utf-8")
+        third = build_corpus(out, mirror=m, progress=False, stages=[nlp_stage(baseline)])
     finally:
         mp.undo()
     assert first.ok, first.failures
     assert second.ok, second.failures
-    return out, first, second
+    assert third.ok, third.failures
+    return out, first, second, third
 
 
 def jsonl(path):
@@ -102,9 +106,12 @@ def test_provisions_gain_annotations(built):
 
 
 def test_rebuild_with_no_text_change_encodes_nothing(built):
-    _, first, second = built
+    _, first, second, third = built
     assert first.stage_stats["encoded"] > 0
-    assert second.stage_stats["encoded"] == 0
+    # nothing changed: the stage is carried over without running
+    assert second.stage_stats == {"nlp_reused": True}
+    # the stage reran (its baseline file changed) and found every vector in the cache
+    assert "nlp_reused" not in third.stage_stats and third.stage_stats["encoded"] == 0
 
 
 def test_links_recitals_and_structural_pairs(built):

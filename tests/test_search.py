@@ -4,7 +4,6 @@ embedding model (the build encodes ~1,900 texts unless a vector cache is found: 
 ``_seed_cache``)."""
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import sqlite3
@@ -66,14 +65,14 @@ def build_subset(mirror, tmp_path_factory) -> Path:
     (m / "MANIFEST.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     baseline = root / "baseline.yaml"
     baseline.write_text(BASELINE, encoding="utf-8")
-    from nlp.stage import run as nlp_stage
+    from nlp.stage import stage as nlp_stage
     out = root / "out"
     _seed_cache(out)
     mp = pytest.MonkeyPatch()
     mp.setattr(sources, "REGISTRY", {sid: sources.get(sid) for sid in DOCS})
     try:
         report = build_corpus(out, mirror=m, progress=False,
-                              stages=[functools.partial(nlp_stage, baseline_path=baseline), fts_stage])
+                              stages=[nlp_stage(baseline), fts_stage()])
     finally:
         mp.undo()
     assert report.ok, report.failures

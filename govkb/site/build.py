@@ -1,6 +1,7 @@
 """Build the site: generate pages into OUT/.site-src, run MkDocs (strict) into a staging
-directory, index it with Pagefind, then swap it into OUT/site so a failed build leaves the
-last good site in place.
+directory, index it with Pagefind, then move it into place so a failed build leaves the
+last good site as it was. In a full build this is the last stage before publication
+(``site_stage``): the site is built into the staged snapshot next to its knowledge base.
 """
 from __future__ import annotations
 
@@ -97,13 +98,32 @@ def page_stats(site_dir: Path) -> dict:
             "site_bytes": sum(p.stat().st_size for p in site_dir.rglob("*") if p.is_file())}
 
 
-def build_site(out: str | Path, *, search: bool = True) -> dict:
-    """Build OUT/site from OUT/govkb.sqlite; return timings and page-size statistics.
+def site_stage(search: bool = True):
+    """The build stage that renders the staged knowledge base into the staged ``site/``.
+    No input hash: when anything upstream changed, every page may have."""
+    from corpus.build import Stage, StageError
+
+    def run(ctx) -> dict:
+        try:
+            st = build_site(ctx.out, kb_path=ctx.staging / "govkb.sqlite", site_dir=ctx.staging / "site",
+                            search=search)
+        except SiteBuildError as e:
+            raise StageError("site", str(e)) from None
+        return {"site_" + k: v for k, v in st.items()}
+
+    return Stage("site", run, code=(Path(__file__).parent, HAND_DOCS, MKDOCS_YML))
+
+
+def build_site(out: str | Path, *, search: bool = True, kb_path: Path | None = None,
+               site_dir: Path | None = None) -> dict:
+    """Build the site of OUT/govkb.sqlite into OUT/site (or ``kb_path`` into ``site_dir``);
+    return timings and page-size statistics. OUT/.site-src keeps the generated sources so
+    that unchanged pages are not rewritten.
 
     ``search=False`` skips the Pagefind index (the search page then finds nothing); tests
     that do not exercise search use it to stay fast."""
     out = Path(out)
-    kb = out / "govkb.sqlite"
+    kb = kb_path or out / "govkb.sqlite"
     if not kb.is_file():
         raise SiteBuildError(f"no knowledge base at {kb}; run `govkb corpus build --out {out}` first")
     t0 = time.perf_counter()
@@ -122,7 +142,8 @@ def build_site(out: str | Path, *, search: bool = True) -> dict:
     if search:
         _run([pagefind_executable(), "--site", str(staging), "--silent"], "pagefind")
     t3 = time.perf_counter()
-    final = out / "site"
+    # Through the snapshot links, OUT/site is the current snapshot's site directory.
+    final = site_dir or Path(os.path.realpath(out / "site"))
     old = out / ".site-old"
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():
