@@ -3,7 +3,8 @@
 Layout of an output directory::
 
     OUT/snapshots/<run id>/      one complete published build each (govkb.sqlite, export/,
-                                 index/, site/), never modified after publication
+                                 index/, site/), never modified after publication; files
+                                 identical to the previous snapshot's are hard links to them
     OUT/current -> snapshots/<run id>
     OUT/govkb.sqlite -> current/govkb.sqlite     (and export, index, site likewise)
 
@@ -96,6 +97,9 @@ class Snapshots:
         target = self.root / snapshot_id
         if target.exists():
             raise SnapshotError(f"snapshot {snapshot_id} already exists")
+        previous = self.current_path()
+        if previous is not None and previous.is_dir():
+            share_unchanged(staging, previous)
         staging.rename(target)
         os.utime(target)
         self._switch(snapshot_id)
@@ -174,6 +178,33 @@ class OutputLock:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+
+
+def share_unchanged(new: Path, old: Path) -> int:
+    """Replace each file of ``new`` that is byte-identical to the file at the same path in
+    ``old`` by a hard link to it, so a snapshot costs only what changed (most site pages and
+    exports do not change from one night to the next). Returns the bytes saved."""
+    saved = 0
+    for f in new.rglob("*"):
+        twin = old / f.relative_to(new)
+        if (f.is_file() and not f.is_symlink() and twin.is_file() and not twin.is_symlink()
+                and f.stat().st_size == twin.stat().st_size and not os.path.samefile(f, twin)
+                and _same_bytes(f, twin)):
+            tmp = f.with_name(f".{f.name}.link")
+            os.link(twin, tmp)
+            tmp.replace(f)
+            saved += twin.stat().st_size
+    return saved
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    with a.open("rb") as fa, b.open("rb") as fb:
+        while True:
+            x, y = fa.read(1 << 20), fb.read(1 << 20)
+            if x != y:
+                return False
+            if not x:
+                return True
 
 
 def copy_tree_linked(src: Path, dst: Path) -> None:

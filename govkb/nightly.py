@@ -86,6 +86,15 @@ def run(out: str | Path, *, mirror: str | Path | None = None, session=None, only
     logger = logging.getLogger("govkb")
     logger.setLevel(logging.INFO)
     logger.addHandler(handler)
+    handlers = [handler]
+    if progress:
+        # On the terminal: which stage is running, and every problem as it happens (the
+        # per-document lines stay in the log file; the progress bar shows the documents).
+        console = logging.StreamHandler()
+        console.setFormatter(logging.Formatter("govkb: %(message)s"))
+        console.addFilter(lambda r: r.levelno >= logging.WARNING or str(r.msg).startswith(("stage", "published")))
+        logger.addHandler(console)
+        handlers.append(console)
     holder: dict = {}
     try:
         build = build_corpus(out, mirror=mirror, only=only, accept_drift=accept_drift, progress=progress,
@@ -103,8 +112,9 @@ def run(out: str | Path, *, mirror: str | Path | None = None, session=None, only
         logger.info("run %s: %s, exit %d; report %s", run_id, report["status"], code, paths["json"])
         return RunResult(build, report, code, paths)
     finally:
-        logger.removeHandler(handler)
-        handler.close()
+        for h in handlers:
+            logger.removeHandler(h)
+            h.close()
 
 
 def write_reports(out: Path, report: dict) -> dict[str, Path]:
