@@ -142,8 +142,8 @@ def summary_lines(result: RunResult) -> list[str]:
              f"{b.provisions} provisions",
              "documents: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))]
     if r["status"] == "published":
-        lines.append("changes: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in s.items() if v) or
-                     "changes: none in the provisions (code or metadata changed)")
+        lines.append("changes: " + (", ".join(f"{v} {k.replace('_', ' ')}" for k, v in s.items() if v)
+                                    or "none in the documents (the code or the registry changed)"))
         reused = [k[:-7] for k, v in b.stage_stats.items() if k.endswith("_reused")]
         if reused:
             lines.append("stages carried over unchanged: " + ", ".join(reused))
