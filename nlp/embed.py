@@ -102,6 +102,10 @@ class Embedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+            # transformers draws a bar while loading the weights (well under a second):
+            # noise in build output and in the nightly job's logs.
+            hf_logging.disable_progress_bar()
             self._model = SentenceTransformer(str(self.model_path), device="cpu")
         return self._model
 
