@@ -249,7 +249,9 @@ def _build(out: Path, *, mirror, only, accept_drift, progress, session, stages, 
             if e.reason == "unreachable" and not parsed and not carried:
                 unreachable_hosts.add(urlsplit(source.urls[0]).hostname or "")
                 if len(unreachable_hosts) >= OFFLINE_AFTER:
-                    # one clear message instead of one failure per document
+                    # one clear message instead of one failure or warning per document
+                    # (the outcomes keep the details)
+                    report.warnings.clear()
                     report.failures = [GateFailure("all documents", "fetch", (
                         f"{len(unreachable_hosts)} publishers unreachable ({', '.join(sorted(unreachable_hosts))}): "
                         "this machine looks offline. Pass --mirror DIR (a directory laid out like "

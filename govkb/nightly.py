@@ -156,6 +156,7 @@ def summary_lines(result: RunResult) -> list[str]:
     for f in b.failures:
         lines.append(f"FAILED {f}")
     if r["status"] == "failed":
-        lines.append("nothing was published; the last good build stays live")
+        lines.append("nothing was published; " + ("the last good build stays live" if b.previous_run
+                                                  else "there is no published build yet"))
     lines.append(f"report: {result.paths.get('md')}")
     return lines
