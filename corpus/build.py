@@ -44,7 +44,11 @@ OFFLINE_AFTER = 3
 
 
 class BuildError(RuntimeError):
-    """The build cannot start (bad options, unusable mirror, unknown document id, locked output)."""
+    """The build cannot start (bad options, unusable mirror, unknown document id)."""
+
+
+class BuildLocked(BuildError):
+    """Another build holds the output directory."""
 
 
 class StageError(RuntimeError):
@@ -189,7 +193,7 @@ def build_corpus(out: str | Path, *, mirror: str | Path | None = None, only: lis
                           session=session, stages=stages, keep_last_good=keep_last_good,
                           skip_unchanged=skip_unchanged, keep=keep, run_id=run_id or new_run_id())
     except SnapshotError as e:
-        raise BuildError(str(e)) from None
+        raise BuildLocked(str(e)) from None
 
 
 def new_run_id() -> str:

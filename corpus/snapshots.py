@@ -165,13 +165,18 @@ class OutputLock:
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(self.fd, 200, 0).decode("utf-8", "replace").strip()
+            try:
+                holder = json.loads(os.pread(self.fd, 200, 0))
+                who = f"pid {holder['pid']}, started {holder['since']}"
+            except (ValueError, KeyError, TypeError):
+                who = "unknown process"
             os.close(self.fd)
             self.fd = None
-            raise SnapshotError(f"another build is running on {self.path.parent} ({holder or 'unknown'}); "
+            raise SnapshotError(f"another build is running on {self.path.parent} ({who}); "
                                 "wait for it to finish") from None
         os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, json.dumps({"pid": os.getpid(), "since": time.time()}).encode(), 0)
+        os.pwrite(self.fd, json.dumps({"pid": os.getpid(), "since": time.strftime(
+            "%Y-%m-%dT%H:%M:%SZ", time.gmtime())}).encode(), 0)
         return self
 
     def __exit__(self, *exc) -> None:

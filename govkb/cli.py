@@ -1,6 +1,7 @@
 """The `govkb` command line."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -97,15 +98,25 @@ def nightly_cmd(mirror, out, keep, baseline, quiet):
                        strict=False, keep=keep))
 
 
-def _pipeline(*, mirror, out, only, accept_drift, quiet, baseline, strict, keep=None) -> int:
-    from corpus.build import BuildError
-    from corpus.snapshots import DEFAULT_KEEP
-    from govkb import nightly
+@contextlib.contextmanager
+def _build_errors():
+    """A build that cannot start: bad options exit 2; a locked output directory is a
+    failure of this run (exit 1)."""
+    from corpus.build import BuildError, BuildLocked
     try:
-        result = nightly.run(out, mirror=mirror, only=list(only) or None, keep=keep or DEFAULT_KEEP,
-                             progress=not quiet, baseline_path=baseline, strict=strict, accept_drift=accept_drift)
+        yield
+    except BuildLocked as e:
+        raise click.ClickException(f"{e}; nothing was done") from None
     except BuildError as e:
         raise click.UsageError(str(e)) from None
+
+
+def _pipeline(*, mirror, out, only, accept_drift, quiet, baseline, strict, keep=None) -> int:
+    from corpus.snapshots import DEFAULT_KEEP
+    from govkb import nightly
+    with _build_errors():
+        result = nightly.run(out, mirror=mirror, only=list(only) or None, keep=keep or DEFAULT_KEEP,
+                             progress=not quiet, baseline_path=baseline, strict=strict, accept_drift=accept_drift)
     for n in result.build.notices:
         click.echo(f"notice: {n}", err=True)
     lines = nightly.summary_lines(result)
@@ -160,12 +171,10 @@ def corpus_build(mirror, out, only, accept_drift, quiet):
 
 
 def _run_corpus_build(mirror, out, only, accept_drift, quiet):
-    from corpus.build import BuildError, build_corpus
-    try:
+    from corpus.build import build_corpus
+    with _build_errors():
         report = build_corpus(out, mirror=mirror, only=list(only) or None,
                               accept_drift=accept_drift, progress=not quiet)
-    except BuildError as e:
-        raise click.UsageError(str(e)) from None
     for n in report.notices + report.warnings:
         click.echo(f"notice: {n}", err=True)
     if not report.ok:

@@ -358,3 +358,8 @@ def test_cli_exit_codes_and_summary(mirror, tmp_path):
     listing = subprocess.run([sys.executable, "-m", "govkb.cli", "snapshots", "list", "--out", str(out)],
                              capture_output=True, text=True, check=True)
     assert listing.stdout.count("\n") == 1 and listing.stdout.startswith("*")
+    from corpus.snapshots import OutputLock
+    with OutputLock(out):           # a second run while one holds the output: exit 1, nothing done
+        locked = govkb("nightly")
+    assert locked.returncode == 1 and "another build is running" in locked.stderr
+    assert os.readlink(out / "current") == live
