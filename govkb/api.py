@@ -1,7 +1,9 @@
 """The local HTTP API of `govkb serve-api`: the search engine of govkb.search behind FastAPI.
 
 One :class:`~govkb.search.SearchEngine` serves the whole app; it is opened when the server
-starts (lifespan) and answers every request. The embedding model loads lazily, on the
+starts (lifespan) and answers every request. It is pinned to the build that was live when
+it opened; when a nightly publish or a restore switches OUT/current, the next request opens
+the new build (the loaded model is kept), so the server never needs a restart. The embedding model loads lazily, on the
 first semantic or hybrid query, unless the app is created with ``warm=True``
 (`govkb serve-api --warm`), which runs one semantic query at startup so that the first
 client does not pay for the model load.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import html
 import logging
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -155,6 +158,18 @@ def create_app(out: str | Path, *, warm: bool = False) -> FastAPI:
     app.add_middleware(RejectNonUtf8)
     # Sync endpoints run in FastAPI's thread pool and share the one engine: SearchEngine is
     # thread-safe (a SQLite connection per thread, the model and FAISS index behind locks).
+    swap = threading.Lock()
+
+    def engine() -> SearchEngine:
+        """The engine of the live build: after a nightly publish or a restore switched
+        OUT/current, the next request opens the new build (keeping the loaded model)."""
+        e = app.state.engine
+        if not e.is_live():
+            with swap:
+                e = app.state.engine
+                if not e.is_live():
+                    e = app.state.engine = SearchEngine(out, embedder=e.embedder)
+        return e
 
     @app.exception_handler(SearchInputError)
     async def bad_input(request: Request, exc: SearchInputError):
@@ -199,7 +214,7 @@ def create_app(out: str | Path, *, warm: bool = False) -> FastAPI:
         """Search provisions; the results are the objects of `govkb search --json`, best first.
         How the query was read (e.g. invalid FTS5 syntax searched as plain words) is in the
         X-Search-Notes response header."""
-        results = app.state.engine.search(q, docs=doc, families=family, themes=theme, modality=modality,
+        results = engine().search(q, docs=doc, families=family, themes=theme, modality=modality,
                                           kind=kind, binding=binding, date_from=date_from, date_to=date_to,
                                           k=k, mode=mode, links=links)
         # How the engine read the query (e.g. "treated as plain words") rides in a header so
@@ -215,7 +230,7 @@ def create_app(out: str | Path, *, warm: bool = False) -> FastAPI:
                         doc: list[str] = Query([], description="Only links into these documents"),
                         k: int = Query(10, ge=1, le=K_MAX)):
         """The provision's links, best first (relation, score, status, evidence)."""
-        rows = app.state.engine.links(prov_id, docs=doc, k=k)
+        rows = engine().links(prov_id, docs=doc, k=k)
         if rows is None:
             return _unknown(prov_id)
         return JSONResponse(rows)
@@ -223,7 +238,7 @@ def create_app(out: str | Path, *, warm: bool = False) -> FastAPI:
     @app.get("/provisions/{prov_id:path}", responses=_ERRORS, summary="One provision with its context")
     def provision(prov_id: str = PathParam(..., description="e.g. eu-ai-act/art-50/par-2")):
         """The provision, its document, parent, siblings, links and divergence cells."""
-        row = app.state.engine.provision(prov_id)
+        row = engine().provision(prov_id)
         if row is None:
             return _unknown(prov_id)
         return JSONResponse(row)
@@ -232,12 +247,12 @@ def create_app(out: str | Path, *, warm: bool = False) -> FastAPI:
     def divergence(instrument: str | None = Query(None, description="Document id"),
                    theme: str | None = Query(None), baseline: str | None = Query(None)):
         """Divergence labels per (instrument, theme), with evidence."""
-        return JSONResponse(app.state.engine.divergence(instrument=instrument, theme=theme, baseline=baseline))
+        return JSONResponse(engine().divergence(instrument=instrument, theme=theme, baseline=baseline))
 
     @app.get("/health", summary="Knowledge base and index status")
     def health():
         """Counts and readiness of the knowledge base, full-text and vector indexes."""
-        return JSONResponse(app.state.engine.health())
+        return JSONResponse(engine().health())
 
     @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
     def docs():

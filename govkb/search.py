@@ -112,26 +112,44 @@ class SearchEngine:
     the embedding model load once, on first semantic search (or ``warm()``).
     """
 
-    def __init__(self, out: str | Path):
+    def __init__(self, out: str | Path, *, embedder=None):
         self.out = Path(out)
-        self.path = self.out / "govkb.sqlite"
+        # Pinned to the build that is live now (OUT/govkb.sqlite links through OUT/current):
+        # a later publish must not mix another build's rows into this engine's index.
+        self.path = self.live_path(self.out)
         if not self.path.is_file():
-            raise FileNotFoundError(f"no knowledge base at {self.path}; run `govkb build` first")
+            raise FileNotFoundError(f"no knowledge base at {self.out / 'govkb.sqlite'}; run `govkb build` first")
+        self.root = self.path.parent
         self._local = threading.local()
         self._lock = threading.Lock()
         self._encode_lock = threading.Lock()
-        self._index = self._embedder = self._cited = self._citing = None
+        self._index = self._cited = self._citing = None
+        self._embedder = embedder     # an already loaded model may be shared between engines
         self._div_cache: dict[str, dict] = {}   # baseline -> parsed divergence data
         self._qcache: OrderedDict = OrderedDict()
         db = self._db()
         self.has_fts = bool(db.execute("SELECT 1 FROM sqlite_master WHERE name=?", (FTS_TABLE,)).fetchone())
         self._load_metadata(db)
 
+    @staticmethod
+    def live_path(out: str | Path) -> Path:
+        """The knowledge-base file of the build live in ``out`` (through the snapshot links)."""
+        return (Path(out) / "govkb.sqlite").resolve()
+
+    @property
+    def embedder(self):
+        """The embedding model if it has been loaded, else None."""
+        return self._embedder
+
+    def is_live(self) -> bool:
+        """Whether this engine still serves the live build (no publish or restore since)."""
+        return self.live_path(self.out) == self.path
+
     # setup -------------------------------------------------------------------------------
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, check_same_thread=False)
+            db = sqlite3.connect(self.path.as_uri() + "?mode=ro", uri=True, check_same_thread=False)
             db.row_factory = sqlite3.Row
             self._local.db = db
         return db
@@ -172,7 +190,7 @@ class SearchEngine:
         with self._lock:
             if self._index is None:
                 from nlp.index import VectorIndex
-                d = self.out / "index"
+                d = self.root / "index"
                 if not (d / "manifest.json").is_file():
                     raise SearchUnavailable(f"no vector index in {d}; rebuild with `govkb build`")
                 emb = self._model()
@@ -554,6 +572,6 @@ class SearchEngine:
 
     def health(self) -> dict:
         """Counts and the vector index manifest (None when there is no index)."""
-        m = self.out / "index" / "manifest.json"
-        return {"status": "ok", "documents": len(self.docs), "provisions": len(self.ids),
+        m = self.root / "index" / "manifest.json"
+        return {"status": "ok", "build": self.root.name, "documents": len(self.docs), "provisions": len(self.ids),
                 "index": json.loads(m.read_text()) if m.is_file() else None, "fts": self.has_fts}

@@ -291,3 +291,33 @@ def test_serve_api_without_a_knowledge_base(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "govkb.cli", "serve-api", "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "no knowledge base" in proc.stderr
+
+
+def test_the_api_follows_a_publish_without_restart(kb, tmp_path):
+    """A nightly publish (or a restore) switches OUT/current: the next request is answered
+    from the new build, while the engine that served the old one is never mixed with it."""
+    import sqlite3
+    from fastapi.testclient import TestClient
+    from corpus.snapshots import Snapshots
+    from govkb.api import create_app
+    out = tmp_path / "out"
+    shutil.copytree(kb, out, symlinks=True)
+    snaps = Snapshots(out)
+    first = snaps.current_id()
+    staging = out / ".staging-next"
+    shutil.copytree(out / "current", staging, symlinks=True)
+    db = sqlite3.connect(staging / "govkb.sqlite")
+    gone = db.execute("SELECT id FROM provisions WHERE parent_id IS NULL ORDER BY rowid DESC LIMIT 1").fetchone()[0]
+    db.execute("DELETE FROM provisions WHERE id=?", (gone,))   # the new build lacks one provision
+    db.commit()
+    db.close()
+    with TestClient(create_app(out)) as client:
+        before = client.get("/health").json()
+        assert before["build"] == first and client.get(f"/provisions/{gone}").status_code == 200
+        snaps.publish(staging, "next-build")
+        after = client.get("/health").json()
+        assert after["build"] == "next-build" and after["provisions"] == before["provisions"] - 1
+        assert client.get(f"/provisions/{gone}").status_code == 404
+        snaps.restore(first)
+        assert client.get("/health").json()["build"] == first
+        assert client.get(f"/provisions/{gone}").status_code == 200
