@@ -30,7 +30,7 @@ from corpus.checks import GateFailure, check_document, coverage, kind_counts
 from corpus.mirror import Mirror, MirrorError
 from corpus.model import ParseError
 from corpus.parsers import get_parser
-from corpus.snapshots import DEFAULT_KEEP, OutputLock, Snapshots, SnapshotError, copy_tree_linked
+from corpus.snapshots import DEFAULT_KEEP, OutputLock, OutputLocked, Snapshots, copy_tree_linked
 from corpus.store import KnowledgeBase, SchemaMismatch, doc_row, provision_dicts
 from corpus.transports import LiveTransport, MirrorTransport, Unavailable, utc_now
 
@@ -192,7 +192,7 @@ def build_corpus(out: str | Path, *, mirror: str | Path | None = None, only: lis
             return _build(out, mirror=mirror, only=only, accept_drift=accept_drift, progress=progress,
                           session=session, stages=stages, keep_last_good=keep_last_good,
                           skip_unchanged=skip_unchanged, keep=keep, run_id=run_id or new_run_id())
-    except SnapshotError as e:
+    except OutputLocked as e:
         raise BuildLocked(str(e)) from None
 
 

@@ -34,6 +34,10 @@ class SnapshotError(RuntimeError):
     """A snapshot operation cannot be done (unknown id, output locked by another run)."""
 
 
+class OutputLocked(SnapshotError):
+    """Another process holds the output directory's lock."""
+
+
 @dataclass
 class Snapshot:
     """One published build."""
@@ -172,7 +176,7 @@ class OutputLock:
                 who = "unknown process"
             os.close(self.fd)
             self.fd = None
-            raise SnapshotError(f"another build is running on {self.path.parent} ({who}); "
+            raise OutputLocked(f"another build is running on {self.path.parent} ({who}); "
                                 "wait for it to finish") from None
         os.ftruncate(self.fd, 0)
         os.pwrite(self.fd, json.dumps({"pid": os.getpid(), "since": time.strftime(
