@@ -112,7 +112,9 @@ class Embedder:
     @property
     def dim(self) -> int:
         """Vector dimension."""
-        return int(self.model.get_sentence_embedding_dimension())
+        # sentence-transformers 6 renamed the method (the old name warns); >=3 is supported
+        get = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(get())
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Vectors for ``texts`` (rows in order; identical texts encoded once)."""
