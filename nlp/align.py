@@ -7,9 +7,11 @@ Both levels are units: a container a reader cites as one (article, principle, ac
 recommendation, ...; ``units.container_kinds``) and the paragraphs and points below it. The
 relation typing then says how the levels meet (a paragraph is *narrower* than an article).
 
-Embedding text (``embedding_text``): heading + own words; for a container, heading + the words
-of its whole subtree; for a list item (point, item, ...), its parent's lead-in first, because
-"to foster a general understanding of AI systems," means nothing alone.
+Embedding text (``embedding_text``): heading + own words; for a container, and for a lead-in
+(a provision with children whose own words end in a colon: "The following AI practices shall be
+prohibited:"), heading + the words of its whole subtree, since its sentence goes on in its list;
+for a list item (point, item, ...), its parent's lead-in first, because "to foster a general
+understanding of AI systems," means nothing alone.
 
 Relations (``type_relation``; thresholds in ``cross`` of the YAML), for a pair above the floor:
 - equivalent: similarity >= equivalent.min_similarity, word counts comparable (shorter/longer
@@ -110,18 +112,44 @@ def subtree_text(prov: dict, provisions_by_parent: dict | None) -> str:
     return " ".join(out)
 
 
+def reads_subtree(prov: dict, provisions_by_parent: dict, params=None) -> bool:
+    """Whether a provision is read with the words of its whole subtree: a container a reader
+    cites as one (``units.container_kinds``), or a lead-in (it has children and its own words
+    end in a colon: its sentence goes on in its list)."""
+    if prov.get("kind") in load_params(params)["units"]["container_kinds"]:
+        return True
+    return (prov.get("text") or "").rstrip().endswith(":") and bool(provisions_by_parent.get(prov.get("id")))
+
+
+def subtree_parts(provisions: list[dict], params=None) -> list[list[int]]:
+    """For each provision, the indexes (into ``provisions``) of all its descendants when it
+    ``reads_subtree``, else none: the parts whose words belong to it."""
+    by_parent = children_map(provisions)
+    index = {p["id"]: i for i, p in enumerate(provisions)}
+
+    def descendants(pid: str) -> list[int]:
+        out = []
+        for c in by_parent.get(pid, []):
+            out.append(index[c["id"]])
+            out += descendants(c["id"])
+        return out
+
+    return [descendants(p["id"]) if reads_subtree(p, by_parent, params) else [] for p in provisions]
+
+
 def embedding_text(prov: dict, provisions_by_parent: dict | None = None, parent: dict | None = None,
                    params=None) -> str:
     """The text embedded for a provision (the same everywhere: build, align, benchmark).
 
-    Heading + own words; a container (``units.container_kinds``) with ``provisions_by_parent``
-    gets its whole subtree's words; a list item with its ``parent`` gets the parent's own
-    words first. Cut at ``units.max_chars``.
+    Heading + own words; a container (``units.container_kinds``) or a lead-in (own words end in
+    a colon and it has children) with ``provisions_by_parent`` gets its whole subtree's words;
+    a list item with its ``parent`` gets the parent's own words first. Cut at
+    ``units.max_chars``.
     """
     u = load_params(params)["units"]
     kind = prov.get("kind")
     body = prov.get("text") or ""
-    if kind in u["container_kinds"] and provisions_by_parent:
+    if provisions_by_parent and reads_subtree(prov, provisions_by_parent, params):
         body = subtree_text(prov, provisions_by_parent)
     parts = [prov.get("heading") or "", body]
     if kind in u["item_kinds"] and parent and parent.get("text"):

@@ -93,7 +93,8 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
     lap("index")
 
     clf = ThemeClassifier(embedder)
-    scores = clf.scores(texts)
+    # a container is scored over all its parts: its embedding text stops at the model's window
+    scores = clf.scores(texts, parts=align.subtree_parts(provs))
     themes = {i: clf.themes(s) for i, s in zip(ids, scores)}
     theme_scores = dict(zip(ids, scores))
     lap("themes")

@@ -8,11 +8,13 @@ Score of theme ``t`` for a text (documented formula, three fitted weights shared
 
     sim_t  = max cosine between the text and the theme's prototypes
              (label + scope note, each exemplar, each sub-theme's exemplars);
-             for a text longer than the model's window, the max over its chunks
+             for a text longer than the model's window, the max over its chunks;
+             for a provision read with its subtree (an article), also the max over its parts
     z_t    = (sim_t - mean_t) / sd_t        mean_t, sd_t: sim_t over the corpus provisions
                                              (a background, not labels: it removes the fact that
                                              some theme wordings sit closer to everything)
-    hits_t = distinct seed phrases of t found as whole words (capped at ``rule_cap``)
+    hits_t = distinct seed phrases of t found as whole words (capped at ``rule_cap``),
+             in the text and its parts
     score_t = logistic(w_sim * z_t + w_rule * hits_t + bias)
 
 A theme is assigned when its score reaches its threshold; at most ``max_themes``, best first.
@@ -250,13 +252,30 @@ class ThemeClassifier:
                 found[tid] = kept
         return found
 
-    def features(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(z, hits): standardised similarities and capped rule-hit counts, each (n, 12)."""
-        z = (self.similarities(texts) - self._mean) / self._sd
+    def features(self, texts: list[str], parts: list[list[int]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(z, hits): standardised similarities and capped rule-hit counts, each (n, 12).
+
+        ``parts``: optionally, for each text, the indexes of the other texts that are part of
+        it (an article's paragraphs and points). Its similarity is then the max over itself and
+        its parts, and its hits count the distinct phrases of them all: like the max over the
+        chunks of one long text, without encoding the long text again (and without the cut at
+        the model window that its own embedding text has)."""
+        sims = self.similarities(texts)
+        found = [{tid: set(ph) for tid, ph in self.rule_hits(t).items()} for t in texts]
+        if parts:
+            own_sims, own_found = sims.copy(), found
+            found = [dict(f) for f in own_found]
+            for i, idx in enumerate(parts):
+                if idx:
+                    sims[i] = np.maximum(own_sims[i], own_sims[idx].max(axis=0))
+                    for j in idx:
+                        for tid, ph in own_found[j].items():
+                            found[i][tid] = found[i].get(tid, set()) | ph
+        z = (sims - self._mean) / self._sd
         cap = float(self.calibration["weights"]["rule_cap"])
         hits = np.zeros_like(z)
-        for i, t in enumerate(texts):
-            for tid, ph in self.rule_hits(t).items():
+        for i, f in enumerate(found):
+            for tid, ph in f.items():
                 hits[i, self.ids.index(tid)] = min(len(ph), cap)
         return z, hits
 
@@ -266,9 +285,9 @@ class ThemeClassifier:
         w = self.calibration["weights"]
         return 1.0 / (1.0 + np.exp(-(w["w_sim"] * z + w["w_rule"] * hits + w["bias"])))
 
-    def scores(self, texts: list[str]) -> list[dict[str, float]]:
-        """Score of every theme (all twelve, 0..1) for each text."""
-        s = self.scores_from_features(*self.features(texts))
+    def scores(self, texts: list[str], parts: list[list[int]] | None = None) -> list[dict[str, float]]:
+        """Score of every theme (all twelve, 0..1) for each text (``parts``: see ``features``)."""
+        s = self.scores_from_features(*self.features(texts, parts))
         return [{t: round(float(v), 4) for t, v in zip(self.ids, row)} for row in s]
 
     def themes(self, scores: dict[str, float]) -> list[str]:

@@ -9,7 +9,8 @@ import pytest
 
 from nlp import align
 from nlp.align import (align_cross, align_recitals, alignable, cited_articles, detect_conflicts,
-                       embedding_text, embedding_texts, key_terms, load_params, type_relation)
+                       embedding_text, embedding_texts, key_terms, load_params, subtree_parts,
+                       type_relation)
 
 
 def unit(v) -> np.ndarray:
@@ -124,9 +125,12 @@ def test_units_containers_items_and_skipped_kinds():
     texts = embedding_texts(P)
     assert texts[0].startswith("Transparency Deployers shall inform") and "the name" in texts[0]
     assert texts[3] == "The following shall be given: (a) the name;"
+    # a lead-in (ends in a colon, has children) reads on into its list
+    assert texts[2] == "The following shall be given: (a) the name;"
+    assert texts[1] == P[1]["text"]                          # a paragraph without children: its own words
     assert embedding_text(P[0]) == "Transparency"          # without the tree: its own words
     ok = [p["id"] for p, t in zip(P, texts) if alignable(p, t)]
-    assert ok == ["d/art-1", "d/art-1/par-1", "d/art-1/par-2/a"]
+    assert ok == ["d/art-1", "d/art-1/par-1", "d/art-1/par-2", "d/art-1/par-2/a"]
     assert not alignable(P[3])                               # "(a) the name;" alone is too short
 
 
@@ -259,3 +263,12 @@ def test_g7_principles_align_to_same_numbered_code_actions(parsed, tmp_path_fact
     assert hits >= 9, hits
     first = top["g7-hiroshima-principles/principle-7"]
     assert first["status"] == "accepted" and "provenance" in first["evidence"]["shared_terms"]
+
+
+def test_subtree_parts_are_all_descendants_of_units_read_whole():
+    P = [prov("d/art-1", "", kind="article", heading="Transparency"),
+         prov("d/art-1/par-1", "The following shall be given:", parent="d/art-1"),
+         prov("d/art-1/par-1/a", "(a) the name;", kind="point", parent="d/art-1/par-1"),
+         prov("d/art-1/par-2", "Deployers shall inform people.", parent="d/art-1"),
+         prov("d/rct-1", "A recital on its own.", kind="recital")]
+    assert subtree_parts(P) == [[1, 2, 3], [2], [], [], []]

@@ -163,3 +163,29 @@ def test_explain_returns_matched_seed_phrases(clf):
     ev2 = clf.explain("Infringements are subject to a fine and respect human dignity.")
     assert ev2["accountability"] == ["fine"]
     assert ev2["rights"] == ["human dignity"]     # the longer phrase, not also 'dignity'
+
+
+@pytest.mark.model
+def test_a_representative_person_is_not_fairness_evidence(clf):
+    # "authorised representative" is a role in EU law; representative *data* is a fairness matter
+    assert "fairness" not in clf.explain("The provider or its authorised representative shall register "
+                                         "the system; workers' representatives shall be informed.")
+    assert clf.explain("Training data sets shall be sufficiently representative of the persons "
+                       "on whom the system is used.")["fairness"] == ["sufficiently representative"]
+
+
+@pytest.mark.model
+def test_a_container_is_scored_over_all_its_parts(clf):
+    # the article's own (cut) text says nothing on privacy; its third paragraph does
+    texts = ["Article 9 Obligations of providers",
+             "Providers shall keep the technical documentation up to date.",
+             "Providers shall register the system before placing it on the market.",
+             "Personal data processed by the system shall be minimised and erased after use; "
+             "data subjects may object to the processing of their personal data."]
+    alone = clf.scores(texts)
+    whole = clf.scores(texts, parts=[[1, 2, 3], [], [], []])
+    assert "privacy" not in clf.themes(alone[0]) and "privacy" in clf.themes(whole[0])
+    assert whole[0]["privacy"] >= alone[3]["privacy"] - 1e-6   # max over parts, plus their phrases
+    assert whole[1:] == alone[1:]                                 # parts themselves are unchanged
+    z, hits = clf.features(texts, parts=[[1, 2, 3], [], [], []])
+    assert hits[0, THEME_IDS.index("privacy")] == 2               # distinct phrases of the subtree, capped
