@@ -165,13 +165,27 @@ def test_explain_returns_matched_seed_phrases(clf):
     assert ev2["rights"] == ["human dignity"]     # the longer phrase, not also 'dignity'
 
 
+AMBIGUOUS = [   # (theme, a sentence where the word means something else, one where it is evidence, phrase)
+    ("fairness", "The provider or its authorised representative shall register the system; workers' "
+                 "representatives shall be informed.",
+     "Training data sets shall be sufficiently representative of the persons concerned.",
+     "sufficiently representative"),
+    ("innovation", "Member States shall notify the Commission within 30 days of the adoption of those rules.",
+     "Agencies shall remove barriers to AI adoption.", "AI adoption"),
+    ("society", "The model is evaluated in a secure testing environment before release.",
+     "Providers shall report the impact of training on the environment.", "the environment"),
+    ("oversight", "Operators of high-risk AI systems shall cooperate with the authorities.",
+     "A human operator shall be able to stop the system.", "human operator"),
+]
+
+
 @pytest.mark.model
-def test_a_representative_person_is_not_fairness_evidence(clf):
-    # "authorised representative" is a role in EU law; representative *data* is a fairness matter
-    assert "fairness" not in clf.explain("The provider or its authorised representative shall register "
-                                         "the system; workers' representatives shall be informed.")
-    assert clf.explain("Training data sets shall be sufficiently representative of the persons "
-                       "on whom the system is used.")["fairness"] == ["sufficiently representative"]
+@pytest.mark.parametrize("theme,other,evidence,phrase", AMBIGUOUS, ids=[a[0] for a in AMBIGUOUS])
+def test_a_word_that_means_something_else_is_not_evidence(clf, theme, other, evidence, phrase):
+    # seed phrases are chosen for precision on the corpus: "authorised representative" is a role in
+    # EU law, "adoption" mostly that of an act, "environment" often a runtime or testing one
+    assert theme not in clf.explain(other)
+    assert clf.explain(evidence)[theme] == [phrase]
 
 
 @pytest.mark.model
