@@ -115,10 +115,13 @@ def subtree_text(prov: dict, provisions_by_parent: dict | None) -> str:
 def reads_subtree(prov: dict, provisions_by_parent: dict, params=None) -> bool:
     """Whether a provision is read with the words of its whole subtree: a container a reader
     cites as one (``units.container_kinds``), or a lead-in (it has children and its own words
-    end in a colon: its sentence goes on in its list)."""
-    if prov.get("kind") in load_params(params)["units"]["container_kinds"]:
+    end in a colon: its sentence goes on in its list). Navigation and apparatus
+    (``units.skip_kinds``) never are: a preamble's "Whereas:" does not make 180 recitals one text."""
+    u = load_params(params)["units"]
+    if prov.get("kind") in u["container_kinds"]:
         return True
-    return (prov.get("text") or "").rstrip().endswith(":") and bool(provisions_by_parent.get(prov.get("id")))
+    return (prov.get("kind") not in u["skip_kinds"] and (prov.get("text") or "").rstrip().endswith(":")
+            and bool(provisions_by_parent.get(prov.get("id"))))
 
 
 def subtree_parts(provisions: list[dict], params=None) -> list[list[int]]:

@@ -272,3 +272,7 @@ def test_subtree_parts_are_all_descendants_of_units_read_whole():
          prov("d/art-1/par-2", "Deployers shall inform people.", parent="d/art-1"),
          prov("d/rct-1", "A recital on its own.", kind="recital")]
     assert subtree_parts(P) == [[1, 2, 3], [2], [], [], []]
+    # a preamble ending "Whereas:" is apparatus, not a lead-in: its recitals stay their own units
+    Q = [prov("d/preamble", "THE EUROPEAN PARLIAMENT HAS ADOPTED THIS REGULATION, Whereas:", kind="preamble"),
+         prov("d/rct-1", "A recital on its own, long enough to count.", kind="recital", parent="d/preamble")]
+    assert subtree_parts(Q) == [[], []]

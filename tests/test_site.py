@@ -278,3 +278,15 @@ def test_real_corpus_site(tmp_path):
     assert len(kb.documents()) > 20
     assert 'id="eu-ai-act-art-50-par-2"' in "".join(
         p.read_text() for p in (tmp_path / "site/instruments/eu-ai-act").rglob("index.html"))
+
+
+def test_theme_page_lists_an_article_once_with_its_parts(sample_site):
+    out, _ = sample_site
+    page = (out / "site/themes/content/index.html").read_text()
+    items = re.findall(r"<li>(.*?)</li>", page, re.S)
+    art1 = [i for i in items if ">Article 1<" in i]
+    assert len(art1) == 1
+    assert "On this theme within it:" in art1[0]
+    assert ">Article 1(1)<" in art1[0] and ">Article 1(2)<" in art1[0]
+    # the paragraphs are not listed again as entries of their own
+    assert not [i for i in items if i.lstrip().startswith('<a') and re.match(r'<a [^>]*>Article 1\(\d\)<', i.strip())]

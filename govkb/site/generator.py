@@ -41,6 +41,7 @@ TOP_CANDIDATES = 3        # candidate links shown per provision (besides accepte
 TOP_EXPLAINS = 5          # recitals shown per article for "explained by" (and articles per recital)
 THEME_PAGE_LIMIT = 30     # provisions listed per instrument on a theme page
 COMPARE_LIMIT = 8         # provisions per instrument and theme in the compare index
+PARTS_SHOWN = 12          # parts on the theme named under a listed provision before "and N more"
 INVERSE = {"narrower": "broader", "broader": "narrower", "explains": "explained by"}
 EXPLAIN_RELATIONS = ("explains", "explained by")
 DOWNLOAD_NOTES = {"documents": "The instruments: title, publisher, bindingness, official URL, sha256",
@@ -461,16 +462,16 @@ class Site:
         if not self.d.notes:
             body.append(notice("No theme annotations yet: the NLP stage has not annotated this build."))
         for doc in self.d.documents:
-            provs = self.on_theme[tid].get(doc["id"])
-            if not provs:
+            units = self.theme_units(tid, doc["id"])
+            if not units:
                 continue
-            score = lambda p: -(self.d.notes[p["id"]].get("theme_scores") or {}).get(tid, 0)
-            shown = sorted(sorted(provs, key=lambda p: p["order"]), key=score)[:THEME_PAGE_LIMIT]
+            shown = units[:THEME_PAGE_LIMIT]
             cell = next((self.cells[b].get((doc["id"], tid)) for b in self.cells), None)
-            items = "".join(self.provision_item(p, here) for p in sorted(shown, key=lambda p: p["order"]))
-            more = (f'<p class="small">{len(provs) - len(shown)} more on the '
+            items = "".join(self.provision_item(p, here, parts)
+                            for p, parts in sorted(shown, key=lambda u: u[0]["order"]))
+            more = (f'<p class="small">{len(units) - len(shown)} more on the '
                     f'{link(rel(here, self.doc_url(doc["id"])), "instrument page")}.</p>'
-                    if len(provs) > len(shown) else "")
+                    if len(units) > len(shown) else "")
             body.append(f'<h3 id="in-{esc(doc["id"])}">{link(rel(here, self.doc_url(doc["id"])), doc["short_title"])} '
                         f'{self.binding_tag(doc)} {badge(cell and cell["label"], cell and cell.get("score"))}</h3>'
                         f'<ul class="provs">{items}</ul>{more}')
@@ -506,12 +507,46 @@ class Site:
         return ('<span class="tag binding">binding</span>' if doc["binding"]
                 else '<span class="tag nonbinding">non-binding</span>')
 
-    def provision_item(self, p: dict, here: str) -> str:
-        """A provision as a short list item (theme pages): link, modality, excerpt."""
+    def theme_units(self, tid: str, doc_id: str) -> list[tuple[dict, list[dict]]]:
+        """A document's provisions on a theme, best score first, as (provision, parts): a
+        provision under an ancestor that is also on the theme is not listed on its own but
+        among that ancestor's parts (reading order), so an article and its paragraphs make one
+        entry instead of a chain of nested ones (an article's score is the best of its parts')."""
+        provs = self.on_theme[tid].get(doc_id) or []
+        on = {p["id"] for p in provs}
+
+        def top(p: dict) -> dict:
+            best, q = p, p
+            while q.get("parent_id") in self.prov:
+                q = self.prov[q["parent_id"]]
+                if q["id"] in on:
+                    best = q
+            return best
+
+        parts: dict[str, list[dict]] = defaultdict(list)
+        units = []
+        for p in sorted(provs, key=lambda p: p["order"]):
+            t = top(p)
+            if t is p:
+                units.append(p)
+            else:
+                parts[t["id"]].append(p)
+        units.sort(key=lambda p: -(self.d.notes[p["id"]].get("theme_scores") or {}).get(tid, 0))
+        return [(p, parts[p["id"]]) for p in units]
+
+    def provision_item(self, p: dict, here: str, parts: list[dict] = ()) -> str:
+        """A provision as a short list item (theme pages): link, modality, excerpt, and the
+        pinpoints of its ``parts`` that are on the theme too."""
         a = self.d.notes.get(p["id"]) or {}
         mod = f' <span class="tag modality">{esc(modality(a))}</span>' if modality(a) else ""
+        sub = ""
+        if parts:
+            more = f" and {len(parts) - PARTS_SHOWN} more" if len(parts) > PARTS_SHOWN else ""
+            sub = ('<br><span class="small">On this theme within it: '
+                   + ", ".join(self.prov_link(here, q["id"], with_doc=False) for q in parts[:PARTS_SHOWN])
+                   + f"{more}.</span>")
         return (f"<li>{self.prov_link(here, p['id'], with_doc=False)}{mod} "
-                f"{esc(shorten(p['heading'] + ' ' + p['text'], 300))}</li>")
+                f"{esc(shorten(p['heading'] + ' ' + p['text'], 300))}{sub}</li>")
 
     # instruments ---------------------------------------------------------------------
     def instruments_index(self) -> str:
@@ -706,8 +741,7 @@ class Site:
         for doc in self.d.documents:
             per = {}
             for t in self.d.themes:
-                ps = self.on_theme[t["id"]].get(doc["id"]) or []
-                ps = sorted(ps, key=lambda p: -(self.d.notes[p["id"]].get("theme_scores") or {}).get(t["id"], 0))
+                ps = [p for p, _ in self.theme_units(t["id"], doc["id"])]
                 if ps:
                     per[t["id"]] = [[p["pinpoint"], rel("compare/", self.prov_url(p["id"])),
                                      modality(self.d.notes[p["id"]]), shorten(p["text"] or p["heading"], 240)]

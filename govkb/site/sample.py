@@ -73,6 +73,8 @@ def make_sample_kb(path: str | Path, *, hostile: bool = True, nlp: bool = True, 
                     "references": [], "themes": list(themes), "theme_scores": {t: 0.8 for t in themes}}
         kb.add_annotations([
             note("xx-act/rct-1", "recommendation", ["transparency"]),
+            # an article carries the themes of its parts (nlp.themes scores it over them)
+            note("xx-act/art-1", "none", ["transparency", "content"]),
             note("xx-act/art-1/par-1", "obligation", ["content"]),
             note("xx-act/art-1/par-2", "obligation", ["transparency", "content"]),
             note("xx-act/art-2", "obligation", ["privacy"]),
