@@ -288,5 +288,6 @@ def test_theme_page_lists_an_article_once_with_its_parts(sample_site):
     assert len(art1) == 1
     assert "On this theme within it:" in art1[0]
     assert ">Article 1(1)<" in art1[0] and ">Article 1(2)<" in art1[0]
+    assert "Providers shall mark synthetic content" in art1[0]   # its words are its paragraphs'
     # the paragraphs are not listed again as entries of their own
     assert not [i for i in items if i.lstrip().startswith('<a') and re.match(r'<a [^>]*>Article 1\(\d\)<', i.strip())]

@@ -160,6 +160,10 @@ class Site:
         self.hand = hand_pages or {}
         self.docs = {d["id"]: d for d in data.documents}
         self.prov = {p["id"]: p for ps in data.provisions.values() for p in ps}
+        self.children = defaultdict(list)
+        for ps in data.provisions.values():
+            for p in ps:
+                self.children[p.get("parent_id")].append(p)
         self.theme_label = {t["id"]: t["label"] for t in data.themes}
         self.parts = {doc: self._paginate(ps) for doc, ps in data.provisions.items()}
         self.url_of = {}
@@ -534,6 +538,20 @@ class Site:
         units.sort(key=lambda p: -(self.d.notes[p["id"]].get("theme_scores") or {}).get(tid, 0))
         return [(p, parts[p["id"]]) for p in units]
 
+    def words(self, p: dict, limit: int = 600) -> str:
+        """A provision's own words or, for one without (an article whose words are in its
+        paragraphs), the first ``limit`` characters of its parts' words in reading order."""
+        if (p.get("text") or "").strip():
+            return p["text"]
+        out, size, stack = [], 0, list(reversed(self.children.get(p["id"], [])))
+        while stack and size < limit:
+            q = stack.pop()
+            if (q.get("text") or "").strip():
+                out.append(q["text"])
+                size += len(q["text"]) + 1
+            stack += reversed(self.children.get(q["id"], []))
+        return " ".join(out)
+
     def provision_item(self, p: dict, here: str, parts: list[dict] = ()) -> str:
         """A provision as a short list item (theme pages): link, modality, excerpt, and the
         pinpoints of its ``parts`` that are on the theme too."""
@@ -546,7 +564,7 @@ class Site:
                    + ", ".join(self.prov_link(here, q["id"], with_doc=False) for q in parts[:PARTS_SHOWN])
                    + f"{more}.</span>")
         return (f"<li>{self.prov_link(here, p['id'], with_doc=False)}{mod} "
-                f"{esc(shorten(p['heading'] + ' ' + p['text'], 300))}{sub}</li>")
+                f"{esc(shorten(p['heading'] + ' ' + self.words(p), 300))}{sub}</li>")
 
     # instruments ---------------------------------------------------------------------
     def instruments_index(self) -> str:
@@ -744,7 +762,7 @@ class Site:
                 ps = [p for p, _ in self.theme_units(t["id"], doc["id"])]
                 if ps:
                     per[t["id"]] = [[p["pinpoint"], rel("compare/", self.prov_url(p["id"])),
-                                     modality(self.d.notes[p["id"]]), shorten(p["text"] or p["heading"], 240)]
+                                     modality(self.d.notes[p["id"]]), shorten(self.words(p) or p["heading"], 240)]
                                     for p in ps[:COMPARE_LIMIT]]
             provs[doc["id"]] = per
         baselines = []
