@@ -131,12 +131,28 @@ def load_taxonomy(path: str | Path | None = None) -> list[Theme]:
                                     f"{seen[key]} and {where}")
             seen[key] = where
         themes[tid] = theme
+    neutral = doc.get("neutral_phrases") or []
+    if not isinstance(neutral, list) or not all(isinstance(x, str) and x.strip() for x in neutral):
+        raise TaxonomyError(f"{path}: 'neutral_phrases' must be a list of non-empty strings")
+    for phrase in neutral:
+        key = " ".join(phrase.lower().split())
+        if key in seen:
+            raise TaxonomyError(f"{path}: neutral phrase {phrase!r} is also a seed phrase of {seen[key]}")
+        seen[key] = "neutral_phrases"
     if set(themes) != set(THEME_IDS):
         missing, extra = set(THEME_IDS) - set(themes), set(themes) - set(THEME_IDS)
         raise TaxonomyError(f"{path}: the taxonomy must define exactly the twelve themes "
                             f"{', '.join(THEME_IDS)}; missing: {sorted(missing) or 'none'}; "
                             f"unknown: {sorted(extra) or 'none'}")
     return [themes[t] for t in THEME_IDS]
+
+
+def load_neutral_phrases(path: str | Path | None = None) -> tuple[str, ...]:
+    """The taxonomy file's ``neutral_phrases`` (validated with the rest of the file): names
+    that contain a seed phrase but are evidence for no theme ("Homeland Security")."""
+    load_taxonomy(path)
+    path = Path(path) if path else TAXONOMY_PATH
+    return tuple(yaml.safe_load(path.read_text(encoding="utf-8")).get("neutral_phrases") or ())
 
 
 def _phrase_regex(phrase: str) -> re.Pattern:
@@ -194,15 +210,19 @@ class ThemeClassifier:
     """Scores texts against the twelve themes (see the module docstring for the formula)."""
 
     def __init__(self, embedder, taxonomy: list[Theme] | str | Path | None = None,
-                 calibration: dict | str | Path | None = None):
+                 calibration: dict | str | Path | None = None, neutral_phrases: tuple[str, ...] | None = None):
         self.embedder = embedder
         self.taxonomy = taxonomy if isinstance(taxonomy, list) else load_taxonomy(taxonomy)
+        self.neutral_phrases = (tuple(neutral_phrases) if neutral_phrases is not None
+                                else load_neutral_phrases(None if isinstance(taxonomy, list) else taxonomy))
         self.ids = [t.id for t in self.taxonomy]
         self.calibration = calibration if isinstance(calibration, dict) else load_calibration(calibration)
         self.aggregate = self.calibration.get("similarity", "max")
-        # (cheap substring key, regex, phrase): the key skips the regex for most phrases
-        self._rules = [[(re.split(r"[\s\-]+", p.lower())[0], _phrase_regex(p), p) for p, _ in t.phrases()]
-                       for t in self.taxonomy]
+        # (theme id or None for a neutral phrase, cheap substring key, regex, phrase): the key
+        # skips the regex for most phrases
+        self._rules = [(tid, re.split(r"[\s\-]+", p.lower())[0], _phrase_regex(p), p)
+                       for tid, phrases in [(t.id, [p for p, _ in t.phrases()]) for t in self.taxonomy]
+                       + [(None, list(self.neutral_phrases))] for p in phrases]
         protos = [t.prototypes() for t in self.taxonomy]
         vecs = embedder.encode([p for ps in protos for p in ps])
         self._owner = np.repeat(np.arange(len(protos)), [len(ps) for ps in protos])
@@ -233,24 +253,23 @@ class ThemeClassifier:
 
     def rule_hits(self, text: str) -> dict[str, list[str]]:
         """Seed phrases found in ``text`` per theme id, in order of first occurrence (each
-        phrase once; where matches overlap the longer one wins: 'human dignity' does not also
-        count 'dignity' at the same place)."""
+        phrase once). Where matches overlap, across all themes, the longer one wins: 'human
+        dignity' does not also count 'dignity', 'market surveillance' (accountability) is not
+        also 'surveillance' (privacy), and a neutral phrase ('Homeland Security') masks the
+        seed phrases inside it."""
         low = text.lower()
+        spans = [(m.start(), m.end(), phrase, tid) for tid, key, rx, phrase in self._rules if key in low
+                 for m in rx.finditer(text)]
+        spans.sort(key=lambda s: (s[0] - s[1], s[0]))      # longest first
+        taken: list[tuple] = []
+        for span in spans:
+            if all(span[1] <= x or span[0] >= y for x, y, *_ in taken):
+                taken.append(span)
         found: dict[str, list[str]] = {}
-        for tid, rules in zip(self.ids, self._rules):
-            spans = [(m.start(), m.end(), phrase) for key, rx, phrase in rules if key in low
-                     for m in rx.finditer(text)]
-            spans.sort(key=lambda s: (s[0] - s[1], s[0]))      # longest first
-            taken, kept = [], []
-            for a, b, phrase in spans:
-                if all(b <= x or a >= y for x, y, _ in taken):
-                    taken.append((a, b, phrase))
-            for _, _, phrase in sorted(taken):
-                if phrase not in kept:
-                    kept.append(phrase)
-            if kept:
-                found[tid] = kept
-        return found
+        for _, _, phrase, tid in sorted(taken):
+            if tid is not None and phrase not in found.setdefault(tid, []):
+                found[tid].append(phrase)
+        return {t: found[t] for t in self.ids if t in found}
 
     def features(self, texts: list[str], parts: list[list[int]] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(z, hits): standardised similarities and capped rule-hit counts, each (n, 12).

@@ -343,7 +343,8 @@ def throughput(clf, texts: list[str], n: int) -> None:
     step = max(1, len(texts) // n)
     sample = texts[::step][:n]
     raw = Embedder()                      # no cache: every text goes through the model
-    fresh = ThemeClassifier(raw, taxonomy=clf.taxonomy, calibration=clf.calibration)
+    fresh = ThemeClassifier(raw, taxonomy=clf.taxonomy, calibration=clf.calibration,
+                            neutral_phrases=clf.neutral_phrases)
     raw.model.encode(sample[:8])          # warm-up
 
     def best(fn) -> float:

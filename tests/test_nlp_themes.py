@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from nlp.themes import (CALIBRATION_PATH, TAXONOMY_PATH, THEME_IDS, TaxonomyError, ThemeClassifier,
-                        chunk_text, load_calibration, load_taxonomy, theme_text)
+                        chunk_text, load_calibration, load_neutral_phrases, load_taxonomy, theme_text)
 
 
 def _raw():
@@ -58,6 +58,17 @@ def test_taxonomy_duplicate_seed_phrase_rejected(tmp_path):
     doc = _raw()
     doc["themes"][1]["seed_phrases"].append("Personal  Data")   # already under privacy
     with pytest.raises(TaxonomyError, match=r"'Personal  Data' appears under both privacy and transparency"):
+        load_taxonomy(_write(tmp_path, doc))
+
+
+def test_taxonomy_neutral_phrases_validated(tmp_path):
+    doc = _raw()
+    assert "Homeland Security" in load_neutral_phrases()
+    doc["neutral_phrases"] = ["privacy"]          # also a seed phrase of privacy
+    with pytest.raises(TaxonomyError, match="neutral phrase 'privacy' is also a seed phrase of privacy"):
+        load_taxonomy(_write(tmp_path, doc))
+    doc["neutral_phrases"] = "Homeland Security"  # not a list
+    with pytest.raises(TaxonomyError, match="must be a list"):
         load_taxonomy(_write(tmp_path, doc))
 
 
@@ -176,6 +187,12 @@ AMBIGUOUS = [   # (theme, a sentence where the word means something else, one wh
      "Providers shall report the impact of training on the environment.", "the environment"),
     ("oversight", "Operators of high-risk AI systems shall cooperate with the authorities.",
      "A human operator shall be able to stop the system.", "human operator"),
+    # a longer phrase of another theme wins where they overlap
+    ("privacy", "The market surveillance authority shall inform the Commission.",
+     "Mass surveillance of people in public spaces is prohibited.", "surveillance"),
+    # a neutral phrase masks the seed phrase inside it; 'national security' is trade's
+    ("safety", "The Secretary of Homeland Security shall report on national security.",
+     "Providers shall ensure the security of model weights.", "security"),
 ]
 
 
@@ -186,6 +203,13 @@ def test_a_word_that_means_something_else_is_not_evidence(clf, theme, other, evi
     # EU law, "adoption" mostly that of an act, "environment" often a runtime or testing one
     assert theme not in clf.explain(other)
     assert clf.explain(evidence)[theme] == [phrase]
+
+
+@pytest.mark.model
+def test_overlapping_phrases_count_once_for_the_longest(clf):
+    ev = clf.explain("The market surveillance authority and the Secretary of Homeland Security shall "
+                     "assess threats to national security.")
+    assert ev == {"accountability": ["market surveillance"], "trade": ["national security"]}
 
 
 @pytest.mark.model
