@@ -333,36 +333,95 @@ def _span(ann: dict | None) -> str | None:
     return (m.get("span") if isinstance(m, dict) else None) or (ann or {}).get("modality_span")
 
 
-def detect_conflicts(links: list[dict], annotations: dict[str, dict], params=None) -> list[dict]:
+def _statements(ann: dict | None, text: str | None, params) -> list[tuple[str, str | None, str, set | None]]:
+    """The modal statements of a provision: (label, span, sentence, act terms) for each sentence
+    with a modality when the annotation has sentences and the text is known; else the
+    provision's strongest modality as one statement whose act is unknown (None)."""
+    sents = (ann or {}).get("sentences")
+    if text and sents:
+        out = []
+        for st in sents:
+            label = _label(st.get("modality"))
+            if label and label != "none":
+                sentence = text[st["start"]:st["end"]]
+                out.append((label, (st.get("span") or {}).get("text"), sentence, key_terms(sentence, params)))
+        return out
+    label = _label((ann or {}).get("modality"))
+    return [(label, _span(ann), "", None)] if label else []
+
+
+def _counterparts(left: list, right: list, link_terms: list[str], cf: dict) -> list[tuple]:
+    """Pairs of statements that say the same thing in the two provisions, with their act
+    terms: each is the other's best match by key-term Jaccard, at least ``min_jaccard`` and
+    ``min_shared_terms`` terms alike. A statement whose act is unknown pairs with every
+    statement of the other side, on the link's shared terms."""
+    def overlap(a, b) -> tuple[float, list[str]]:
+        if a[3] is None or b[3] is None:
+            return 1.0, list(link_terms)
+        common = a[3] & b[3]
+        return (len(common) / len(a[3] | b[3]) if common else 0.0), sorted(common)
+
+    grid = [[overlap(a, b) for b in right] for a in left]
+    out = []
+    for i, a in enumerate(left):
+        for j, b in enumerate(right):
+            jac, act = grid[i][j]
+            mutual = (jac >= max(g[0] for g in grid[i]) and jac >= max(row[j][0] for row in grid))
+            if mutual and jac >= cf["min_jaccard"] and len(act) >= cf["min_shared_terms"]:
+                out.append((a, b, act))
+    return out
+
+
+def detect_conflicts(links: list[dict], annotations: dict[str, dict], texts: dict[str, str] | None = None,
+                     params=None) -> list[dict]:
     """Conflicts on aligned pairs: opposite modalities on the same act and addressee.
 
-    A pair of linked provisions conflicts when their modalities form one of ``conflicts.pairs``
-    (obligation vs prohibition, permission vs prohibition, obligation vs permission), they
-    share an addressee label, share at least ``min_shared_terms`` key terms (the act) and are
-    at least ``min_similarity`` alike. One conflict per unordered pair; evidence holds the two
-    modality spans, the shared addressees and act terms.
+    A pair of linked provisions conflicts when they share an addressee label, are at least
+    ``min_similarity`` alike, and two sentences that say the same thing (``_counterparts``:
+    each the other's best match by key terms, sharing the act) have modalities forming one
+    of ``conflicts.pairs`` (obligation vs prohibition, permission vs prohibition, obligation
+    vs permission). Sentence by sentence, because a provision's strongest modality may come
+    from a sentence about something else ("the words shall, shall not ... may appear" in a
+    conventions clause), and counterparts only, because two near-identical clauses each
+    holding a "must" and a "may" sentence do not conflict. ``texts`` (provision id -> the text that was annotated) gives the
+    sentences; without it, or without sentence annotations, a provision is one statement
+    with its strongest modality and the link's shared terms stand for the act. Of several
+    opposite sentence pairs the one sharing most terms is the evidence. One conflict per
+    unordered pair; evidence holds the two modality spans, the two sentences, the shared
+    addressees and act terms.
     """
-    cf = load_params(params)["conflicts"]
+    prm = load_params(params)
+    cf = prm["conflicts"]
     opposite = {frozenset(p) for p in cf["pairs"]}
+    texts = texts or {}
     seen, out = set(), []
     for link in links:
         if link.get("relation") in ("explains", "conflicts", "unrelated"):
             continue
         s, t = link["source_id"], link["target_id"]
-        a_s, a_t = annotations.get(s), annotations.get(t)
-        ms, mt = _label((a_s or {}).get("modality")), _label((a_t or {}).get("modality"))
         ev = link.get("evidence", {})
-        if not ms or not mt or frozenset((ms, mt)) not in opposite or frozenset((s, t)) in seen:
+        if frozenset((s, t)) in seen or ev.get("similarity", 0) < cf["min_similarity"]:
             continue
+        a_s, a_t = annotations.get(s), annotations.get(t)
         who = sorted(_addressees(a_s) & _addressees(a_t))
-        act = ev.get("shared_terms", [])
-        if not who or len(act) < cf["min_shared_terms"] or ev.get("similarity", 0) < cf["min_similarity"]:
+        if not who:
             continue
+        best = None
+        for (ms, span_s, sent_s, _), (mt, span_t, sent_t, _), act in _counterparts(
+                _statements(a_s, texts.get(s), prm), _statements(a_t, texts.get(t), prm),
+                ev.get("shared_terms", []), cf):
+            if frozenset((ms, mt)) in opposite and (best is None or len(act) > len(best[-1])):
+                best = (ms, mt, span_s, span_t, sent_s, sent_t, act)
+        if best is None:
+            continue
+        ms, mt, span_s, span_t, sent_s, sent_t, act = best
         seen.add(frozenset((s, t)))
+        cut = cf["sentence_chars"]
         out.append({"source_id": s, "target_id": t, "relation": "conflicts", "score": link["score"],
                     "status": link["status"],
                     "evidence": {"type": f"{ms}-vs-{mt}", "modality": [ms, mt],
-                                 "modality_spans": [_span(a_s), _span(a_t)], "shared_addressees": who,
+                                 "modality_spans": [span_s, span_t],
+                                 "sentences": [sent_s[:cut], sent_t[:cut]], "shared_addressees": who,
                                  "shared_terms": act, "similarity": ev.get("similarity"),
                                  "aligned_as": link.get("relation")}})
     return out

@@ -76,7 +76,8 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
     ids = [p["id"] for p in provs]
     known = set(ids)
 
-    notes = annotate([p["text"] or p["heading"] for p in provs], doc_ids=[p["doc_id"] for p in provs],
+    annotated = {p["id"]: p["text"] or p["heading"] for p in provs}     # the words each note is about
+    notes = annotate(list(annotated.values()), doc_ids=[p["doc_id"] for p in provs],
                      context_ids=ids, known_ids=known)
     annotations = dict(zip(ids, notes))
     lap("annotate")
@@ -108,7 +109,7 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
     references = {i: a["references"] for i, a in annotations.items()}
     for doc_id in sorted({p["doc_id"] for p in provs if p["kind"] == "recital"}):
         links += align.align_recitals(provs, vectors, doc_id=doc_id, references=references)
-    links += align.detect_conflicts(links, annotations)
+    links += align.detect_conflicts(links, annotations, texts=annotated)
     kb.add_links(links)
     stats["links"] = len(links)
     lap("align")

@@ -174,6 +174,50 @@ def test_no_conflict(ann_y, terms):
     assert detect_conflicts([_link("x/1", "y/1", terms)], ann) == []
 
 
+def _annotated(texts: dict[str, str]) -> dict[str, dict]:
+    from nlp.pipeline import annotate
+    notes = annotate(list(texts.values()), doc_ids=[i.split("/")[0] for i in texts], context_ids=list(texts),
+                     known_ids=set(texts))
+    return dict(zip(texts, notes))
+
+
+def test_conflict_is_found_sentence_by_sentence():
+    texts = {"x/1": "Providers shall keep the logs for six months. Providers shall label synthetic content.",
+             "y/1": "Providers may not label synthetic content."}
+    out = detect_conflicts([_link("x/1", "y/1", ("providers", "label", "content"))], _annotated(texts), texts)
+    assert len(out) == 1
+    ev = out[0]["evidence"]
+    assert ev["type"] == "obligation-vs-prohibition" and ev["modality_spans"] == ["shall", "may not"]
+    # the evidence is the sentence on the same act, not the first obligation of the provision
+    assert ev["sentences"] == ["Providers shall label synthetic content.", "Providers may not label synthetic content."]
+    assert {"label", "synthetic", "content"} <= set(ev["shared_terms"])
+
+
+def test_no_conflict_when_the_opposite_sentence_is_about_something_else():
+    # a conventions clause: its strongest modality ('shall not') comes from a sentence that only
+    # mentions the keywords; the two texts say the same thing
+    texts = {"x/1": "Providers must follow each requirement strictly. "
+                    "Providers shall not treat the annex as part of the text.",
+             "y/1": "Providers must follow each requirement strictly."}
+    ann = _annotated(texts)
+    assert ann["x/1"]["modality"] == "prohibition" and ann["y/1"]["modality"] == "obligation"
+    assert detect_conflicts([_link("x/1", "y/1", ("requirement", "follow", "strictly"))], ann, texts) == []
+
+
+def test_no_conflict_between_clauses_that_say_the_same_thing():
+    # each clause holds an obligation and a permission; each sentence's counterpart has its modality
+    a = ("Providers must keep a register of the models they release. "
+         "Providers may publish the register of released models on their website.")
+    b = ("Providers must keep a register of released models. "
+         "Providers may publish that register of released models online.")
+    texts = {"x/1": a, "y/1": b}
+    links = [_link("x/1", "y/1", ("register", "model", "release"))]
+    assert detect_conflicts(links, _annotated(texts), texts) == []
+    texts["y/1"] = b.replace("may publish", "shall not publish")   # now the counterparts disagree
+    out = detect_conflicts(links, _annotated(texts), texts)
+    assert [c["evidence"]["type"] for c in out] == ["permission-vs-prohibition"]
+
+
 # --- recital -> article ---------------------------------------------------------------------
 
 def test_cited_articles_leaves_other_acts_out():

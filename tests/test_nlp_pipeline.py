@@ -24,7 +24,7 @@ def modal(nlp, text):
 
 
 def test_pipeline_has_versioned_components(nlp):
-    assert nlp.pipe_names == ["sentencizer", "govkb_modality_v1", "govkb_addressees_v1",
+    assert nlp.pipe_names == ["sentencizer", "govkb_modality_v2", "govkb_addressees_v1",
                               "govkb_crossrefs_v1"]
     assert make_nlp() is nlp   # one pipeline per process
 
@@ -49,6 +49,10 @@ def test_abbreviations_do_not_end_sentences_but_the_art_does(nlp):
     ("Micro-enterprises shall not be required to keep the log.", "permission", "shall not be required to"),
     ("Member States may decide not to apply this rule.", "permission", "may"),
     ("The function can optionally be disabled by the operator.", "permission", "can optionally"),
+    ("The data subject shall have the right to obtain a copy.", "permission", "shall have the right to"),
+    ("The United States must not only lead but also export.", "obligation", "must"),
+    ("Providers must not.", "prohibition", "must not"),
+    ("The Commission shall be empowered to adopt delegated acts.", "permission", "shall be empowered to"),
     ("Organizations should publish transparency reports.", "recommendation", "should"),
     ("It is recommended that the data be anonymised.", "recommendation", "It is recommended"),
     ("Encourages Member States to develop national strategies.", "commitment", "Encourages"),

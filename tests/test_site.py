@@ -236,11 +236,13 @@ def test_downloads_publish_a_subset_of_links(tmp_path):
     every = site.d.links
     key = lambda l: (l["source_id"], l["target_id"], l["relation"])
     assert {key(l) for l in published} < {key(l) for l in every}
-    # Every explanation, every accepted link and the best three candidates of each source.
-    assert {key(l) for l in every if l["relation"] == "explains" or l["status"] == "accepted"} <= {key(l) for l in published}
+    # Every explanation, every conflict, every accepted link and the best three candidates of each source.
+    assert {key(l) for l in every if l["relation"] in ("explains", "conflicts") or l["status"] == "accepted"} \
+        <= {key(l) for l in published}
+    assert any(l["relation"] == "conflicts" and l["status"] == "candidate" for l in published)
     by_source = {}
     for l in published:
-        if l["status"] == "candidate" and l["relation"] != "explains":
+        if l["status"] == "candidate" and l["relation"] not in ("explains", "conflicts"):
             by_source.setdefault(l["source_id"], []).append(l["score"])
     assert by_source and all(len(v) == TOP_CANDIDATES for v in by_source.values())
     assert sorted(by_source["xx-act/art-3"], reverse=True) == [0.45, 0.3, 0.225]
@@ -291,3 +293,13 @@ def test_theme_page_lists_an_article_once_with_its_parts(sample_site):
     assert "Providers shall mark synthetic content" in art1[0]   # its words are its paragraphs'
     # the paragraphs are not listed again as entries of their own
     assert not [i for i in items if i.lstrip().startswith('<a') and re.match(r'<a [^>]*>Article 1\(\d\)<', i.strip())]
+
+
+def test_conflict_evidence_quotes_both_sentences_escaped(sample_site):
+    out, _ = sample_site
+    page = (out / "site/alignment/xx-act/index.html").read_text()
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", page, re.S) if "conflicts" in r)
+    assert "obligation vs permission" in row
+    assert "<q>Deployers shall inform persons. &lt;script&gt;" in row
+    assert "<q>Deployers may inform persons.</q>" in row
+

@@ -743,6 +743,9 @@ class Site:
         mods = ev.get("modality")
         if isinstance(mods, list) and len(mods) == 2 and mods[0] != mods[1] and "none" not in mods:
             bits.append(f"{esc(mods[0])} vs {esc(mods[1])}")
+        sents = ev.get("sentences")    # a conflict's two opposite sentences, quoted
+        if isinstance(sents, list) and len(sents) == 2 and all(isinstance(x, str) and x for x in sents):
+            bits.append(f"<q>{esc(shorten(sents[0], 160))}</q> vs <q>{esc(shorten(sents[1], 160))}</q>")
         if ev.get("rule"):
             bits.append(f"rule: {esc(ev['rule'])}")
         terms = ev.get("shared_terms") or []

@@ -87,6 +87,12 @@ def make_sample_kb(path: str | Path, *, hostile: bool = True, nlp: bool = True, 
              "score": 0.71, "status": "accepted", "evidence": {"note": bad}},
             {"source_id": "xx-act/rct-1", "target_id": "xx-act/art-1", "relation": "explains",
              "score": 0.9, "status": "accepted", "evidence": {"rule": "reference"}},
+            {"source_id": "xx-act/art-1/par-2", "target_id": "us-policy/sec-1", "relation": "conflicts",
+             "score": 0.2, "status": "candidate",
+             "evidence": {"type": "obligation-vs-permission", "modality": ["obligation", "permission"],
+                          "modality_spans": ["shall", "may"], "shared_addressees": ["deployers"],
+                          "sentences": ["Deployers shall inform persons. " + bad, "Deployers may inform persons."],
+                          "shared_terms": ["deployer", "inform", "person"], "similarity": 0.8}},
         ])
         if candidates:
             kb.add_links(_candidate_links(many, candidates))

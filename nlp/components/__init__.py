@@ -1,6 +1,6 @@
 """govkb's registered spaCy components and the helpers they share.
 
-Importing this package registers the factories (``govkb_modality_v1``,
+Importing this package registers the factories (``govkb_modality_v2``,
 ``govkb_addressees_v1``, ``govkb_crossrefs_v1``) with spaCy; ``nlp.pipeline.make_nlp``
 assembles them. Each component's lexicon lives in a YAML file under ``nlp/data/``: a
 change of behaviour is a change of that file *and* of the registered name ("_v1" ->

@@ -1,7 +1,7 @@
 """Who a text addresses and whom its modality binds: the ``govkb_addressees_v1`` component.
 
 Reads: the tokens, the sentences, and ``Doc._.modal_sentences`` from
-``govkb_modality_v1`` (so it must come after it in the pipeline).
+``govkb_modality_v2`` (so it must come after it in the pipeline).
 Writes: ``Doc._.addressee_spans`` (every mention: ``{"label", "text", "start", "end"}``,
 character offsets), ``Doc._.addressees`` (their distinct labels in order of first
 mention) and ``Doc._.bound`` (the labels bound by the sentences that carry the text's

@@ -1,4 +1,4 @@
-"""Deontic modality per sentence and per text: the ``govkb_modality_v1`` component.
+"""Deontic modality per sentence and per text: the ``govkb_modality_v2`` component.
 
 Reads: the tokens and the sentence boundaries (set by the sentencizer).
 Writes: ``Doc._.modal_sentences`` (one dict per sentence: ``start``, ``end`` (character
@@ -189,7 +189,7 @@ class ModalityTagger:
         return rec
 
 
-@Language.factory("govkb_modality_v1", default_config={"data": "modality.yaml"})
+@Language.factory("govkb_modality_v2", default_config={"data": "modality.yaml"})
 def make_modality(nlp: Language, name: str, data: str) -> ModalityTagger:
     """Modality per sentence and per text, from the rules in ``data`` (under nlp/data)."""
     return ModalityTagger(nlp, name, data)
