@@ -336,6 +336,10 @@ def align_cmd(provision_id, docs, k, as_json, out):
         click.echo(f"{r['score']:.3f} {r['relation']:<11} {r['status']:<9} {odoc['short_title']}, {o['pinpoint']}")
         click.echo(f"      {textwrap.shorten(o['text'] or o['heading'], 110)}")
         click.echo(f"      similarity {ev.get('similarity', 0):.2f}" + (f"; shared terms: {terms}" if terms else ""))
+        sents = ev.get("sentences") or []
+        if r["relation"] == "conflicts" and len(sents) == 2:   # the two opposite sentences, quoted
+            click.echo(f"      {ev.get('type', 'conflict')}: “{textwrap.shorten(sents[0], 110)}”")
+            click.echo(f"      {'':{len(ev.get('type', 'conflict'))}}  vs “{textwrap.shorten(sents[1], 110)}”")
 
 
 @main.command("serve-api")

@@ -14,6 +14,7 @@ import pytest
 from corpus import sources
 from corpus.build import build_corpus
 from corpus.sources.base import MirrorRef
+from govkb.site.sample import make_sample_kb
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -164,6 +165,15 @@ def test_align_command(built):
     assert rows[0]["target_id"] == "g7-hiroshima-code/action-7" and rows[0]["doc_id"] == "g7-hiroshima-code"
     assert len(rows) <= 3 and all(r["evidence"]["similarity"] > 0 for r in rows)
     assert govkb("align", "nope/art-1", "--out", out).returncode == 1
+
+
+def test_align_command_quotes_a_conflicts_sentences(tmp_path):
+    make_sample_kb(tmp_path / "govkb.sqlite", hostile=False)
+    proc = govkb("align", "xx-act/art-1/par-2", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "conflicts" in proc.stdout
+    assert "obligation-vs-permission: “Deployers shall inform persons. Plain text.”" in proc.stdout
+    assert "vs “Deployers may inform persons.”" in proc.stdout
 
 
 def test_classify_command():

@@ -302,4 +302,3 @@ def test_conflict_evidence_quotes_both_sentences_escaped(sample_site):
     assert "obligation vs permission" in row
     assert "<q>Deployers shall inform persons. &lt;script&gt;" in row
     assert "<q>Deployers may inform persons.</q>" in row
-
