@@ -563,8 +563,10 @@ class Site:
             sub = ('<br><span class="small">On this theme within it: '
                    + ", ".join(self.prov_link(here, q["id"], with_doc=False) for q in parts[:PARTS_SHOWN])
                    + f"{more}.</span>")
+        head = shorten(p["heading"] or "", 120)
+        words = esc(shorten(self.words(p), max(80, 300 - len(head))))
         return (f"<li>{self.prov_link(here, p['id'], with_doc=False)}{mod} "
-                f"{esc(shorten(p['heading'] + ' ' + self.words(p), 300))}{sub}</li>")
+                + (f"<strong>{esc(head)}</strong> " if head else "") + f"{words}{sub}</li>")
 
     # instruments ---------------------------------------------------------------------
     def instruments_index(self) -> str:
