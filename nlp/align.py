@@ -335,10 +335,11 @@ def _span(ann: dict | None) -> str | None:
 
 def _statements(ann: dict | None, text: str | None, params) -> list[tuple[str, str | None, str, set | None]]:
     """The modal statements of a provision: (label, span, sentence, act terms) for each sentence
-    with a modality when the annotation has sentences and the text is known; else the
-    provision's strongest modality as one statement whose act is unknown (None)."""
+    with a modality when the annotation has sentences and the text is known; else (a bare
+    annotation) the provision's strongest modality as one statement whose act is unknown
+    (None)."""
     sents = (ann or {}).get("sentences")
-    if text and sents:
+    if text and sents is not None:       # sentence-annotated (an article's inherited modality is not a sentence)
         out = []
         for st in sents:
             label = _label(st.get("modality"))

@@ -67,3 +67,23 @@ def annotate(texts: list[str], *, doc_ids: list[str], context_ids: list[str | No
     return [_annotation(doc, d, c, known_ids, docs)
             for doc, d, c in zip(nlp.pipe((t or "" for t in texts), batch_size=size, n_process=1),
                                  doc_ids, context_ids)]
+
+
+def inherit_modality(ids: list[str], annotations: dict[str, dict], parts: list[list[int]],
+                     own_words: list[bool]) -> None:
+    """Give a provision without words of its own (an article whose words are in its
+    paragraphs) the strongest modality of its ``parts`` (indexes into ``ids``), in place.
+    Its ``modality_span`` is that part's span plus ``provision_id``, the part it is in, so the
+    offsets stay meaningful; ``sentences`` stay empty (it has none)."""
+    order = load_data("modality.yaml")["strength"]          # strongest first
+    rank = {label: i for i, label in enumerate(order)}
+    for i, pid in enumerate(ids):
+        if own_words[i] or not parts[i]:
+            continue
+        best = min((ids[j] for j in parts[i]),
+                   key=lambda q: rank.get(annotations[q]["modality"], len(order)), default=None)
+        if best is not None and annotations[best]["modality"] not in (None, "none"):
+            annotations[pid]["modality"] = annotations[best]["modality"]
+            span = annotations[best]["modality_span"]
+            annotations[pid]["modality_span"] = span and {**span, "provision_id": best}
+

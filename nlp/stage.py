@@ -60,7 +60,7 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
     from nlp import align, baseline, diverge
     from nlp.embed import Embedder, text_hash
     from nlp.index import VectorIndex
-    from nlp.pipeline import annotate
+    from nlp.pipeline import annotate, inherit_modality
     from nlp.themes import ThemeClassifier
 
     stats: dict = {}
@@ -80,6 +80,9 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
     notes = annotate(list(annotated.values()), doc_ids=[p["doc_id"] for p in provs],
                      context_ids=ids, known_ids=known)
     annotations = dict(zip(ids, notes))
+    parts = align.subtree_parts(provs)
+    # an article whose words are in its paragraphs is as binding as its strongest paragraph
+    inherit_modality(ids, annotations, parts, [bool((p["text"] or "").strip()) for p in provs])
     lap("annotate")
 
     embedder = Embedder(cache=out / CACHE)
@@ -95,7 +98,7 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
 
     clf = ThemeClassifier(embedder)
     # a container is scored over all its parts: its embedding text stops at the model's window
-    scores = clf.scores(texts, parts=align.subtree_parts(provs))
+    scores = clf.scores(texts, parts=parts)
     themes = {i: clf.themes(s) for i, s in zip(ids, scores)}
     theme_scores = dict(zip(ids, scores))
     lap("themes")

@@ -204,6 +204,14 @@ def test_no_conflict_when_the_opposite_sentence_is_about_something_else():
     assert detect_conflicts([_link("x/1", "y/1", ("requirement", "follow", "strictly"))], ann, texts) == []
 
 
+def test_an_inherited_modality_is_no_statement():
+    # an article whose words are in its paragraphs carries their strongest modality, but it has
+    # no sentence of its own to conflict with (its paragraphs are aligned in their own right)
+    ann = {"x/1": {"modality": "obligation", "sentences": [], "addressees": ["providers"]},
+           "y/1": {"modality": "prohibition", "addressees": ["providers"]}}
+    assert detect_conflicts([_link("x/1", "y/1")], ann, {"x/1": "Transparency obligations"}) == []
+
+
 def test_no_conflict_between_clauses_that_say_the_same_thing():
     # each clause holds an obligation and a permission; each sentence's counterpart has its modality
     a = ("Providers must keep a register of the models they release. "

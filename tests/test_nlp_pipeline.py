@@ -46,6 +46,12 @@ def test_abbreviations_do_not_end_sentences_but_the_art_does(nlp):
     ("Providers shall not place such systems on the market.", "prohibition", "shall not"),
     ("Personal data may not be processed for that purpose.", "prohibition", "may not"),
     ("No provider shall place such a system on the market.", "prohibition", "No provider shall"),
+    ("No one may be held in slavery.", "prohibition", "No one may be"),
+    ("No administrative fines shall be imposed on them.", "prohibition", "No administrative fines shall be"),
+    ("None shall be excluded.", "prohibition", "None shall be"),
+    ("Regulation (EU) No 182/2011 shall apply.", "none", "shall apply"),
+    ("Systems in conformity with standards under Regulation (EU) No 1025/2012 shall be presumed to comply.",
+     "none", "shall be presumed"),
     ("Micro-enterprises shall not be required to keep the log.", "permission", "shall not be required to"),
     ("Member States may decide not to apply this rule.", "permission", "may"),
     ("The function can optionally be disabled by the operator.", "permission", "can optionally"),
@@ -62,6 +68,8 @@ def test_abbreviations_do_not_end_sentences_but_the_art_does(nlp):
     ("Nothing in this Convention shall be construed as limiting rights.", "none",
      "Nothing in this Convention shall be construed"),
     ("This Regulation shall apply from 2 August 2026.", "none", "shall apply"),
+    ("The right to obtain a copy shall not adversely affect the rights of others.", "none",
+     "shall not adversely affect"),
     ("‘AI system’ means a machine-based system that may exhibit adaptiveness.", "none", None),
     ("There is a lack of political will in some regions.", "none", None),
     ("The Council met on 22 May 2019 in Paris.", "none", None),
@@ -178,3 +186,20 @@ def test_executive_order_sections_are_obligations(parsed):
     provs = [p for d in ("us-eo-14179", "us-eo-14319", "us-eo-14320") for p in parsed(d).provisions]
     c = _labels(provs, lambda p: p.kind in ("section", "subsection"))
     assert _top(c) == "obligation"
+
+
+def test_an_article_without_words_inherits_its_strongest_part():
+    from nlp.pipeline import inherit_modality
+    ids = ["a/art-5", "a/art-5/par-1", "a/art-5/par-2", "a/art-6", "a/art-7", "a/art-7/par-1"]
+    span = {"text": "shall not", "start": 10, "end": 19}
+    ann = {i: {"modality": "none", "modality_span": None, "sentences": []} for i in ids}
+    ann["a/art-5/par-1"] |= {"modality": "obligation", "modality_span": {"text": "shall", "start": 4, "end": 9}}
+    ann["a/art-5/par-2"] |= {"modality": "prohibition", "modality_span": span}
+    ann["a/art-6"] |= {"modality": "permission", "modality_span": {"text": "may", "start": 0, "end": 3}}
+    parts = [[1, 2], [], [], [], [5], []]
+    inherit_modality(ids, ann, parts, own_words=[False, True, True, True, False, True])
+    assert ann["a/art-5"]["modality"] == "prohibition"             # the strongest of its parts
+    assert ann["a/art-5"]["modality_span"] == {**span, "provision_id": "a/art-5/par-2"}
+    assert ann["a/art-6"]["modality"] == "permission"               # has words: keeps its own
+    assert ann["a/art-7"]["modality"] == "none" and ann["a/art-7"]["modality_span"] is None  # nothing to inherit
+

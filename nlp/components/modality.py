@@ -46,8 +46,14 @@ def compile_pattern(phrase: str) -> tuple[list[dict], int, int]:
             op, word = "?", word[:-1]
         if word in ("#", "!#"):
             spec["LIKE_NUM"] = word == "#"
+        elif word in ("%", "!%"):
+            spec["TEXT"] = {"REGEX": r"^\d" if word == "%" else r"^(?!\d)"}
         elif word.startswith("!"):
-            spec["LOWER"] = {"NOT_IN": word[1:].split("|")}
+            banned = word[1:].split("|")
+            if "%" in banned:
+                banned.remove("%")
+                spec["TEXT"] = {"REGEX": r"^(?!\d)"}
+            spec["LOWER"] = {"NOT_IN": banned}
         elif "|" in word:
             spec["LOWER"] = {"IN": word.split("|")}
         else:
