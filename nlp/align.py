@@ -395,7 +395,13 @@ def detect_conflicts(links: list[dict], annotations: dict[str, dict], texts: dic
     cf = prm["conflicts"]
     opposite = {frozenset(p) for p in cf["pairs"]}
     texts = texts or {}
-    seen, out = set(), []
+    seen, out, memo = set(), [], {}
+
+    def statements(pid: str) -> list:
+        if pid not in memo:         # a provision meets many links; split and count its terms once
+            memo[pid] = _statements(annotations.get(pid), texts.get(pid), prm)
+        return memo[pid]
+
     for link in links:
         if link.get("relation") in ("explains", "conflicts", "unrelated"):
             continue
@@ -409,8 +415,7 @@ def detect_conflicts(links: list[dict], annotations: dict[str, dict], texts: dic
             continue
         best = None
         for (ms, span_s, sent_s, _), (mt, span_t, sent_t, _), act in _counterparts(
-                _statements(a_s, texts.get(s), prm), _statements(a_t, texts.get(t), prm),
-                ev.get("shared_terms", []), cf):
+                statements(s), statements(t), ev.get("shared_terms", []), cf):
             if frozenset((ms, mt)) in opposite and (best is None or len(act) > len(best[-1])):
                 best = (ms, mt, span_s, span_t, sent_s, sent_t, act)
         if best is None:
