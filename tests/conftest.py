@@ -1,6 +1,7 @@
 """Shared fixtures. Real documents are read from ../shared/corpus-mirror, never copied."""
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -50,3 +51,32 @@ def parsed(mirror):
             cache[source_id] = get_parser(src.parser)(mirror.read(row), source_id)
         return cache[source_id]
     return parse
+
+
+@pytest.fixture(scope="session")
+def subset_mirror(mirror):
+    """``subset_mirror(dest, source_ids, edit=None, extra_rows=())`` -> ``dest``: a temporary
+    mirror holding only those registry documents, with its own MANIFEST.tsv (the real files
+    are copied there, never into the repository). ``edit(row, data) -> data`` changes a file
+    before it is written (its sha256 and size follow); ``extra_rows`` are more manifest rows
+    (the twelve fields) for files the caller writes itself."""
+    from corpus import sources
+    header = (mirror.root / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()[0]
+
+    def write(dest: Path, source_ids, edit=None, extra_rows=()) -> Path:
+        dest.mkdir(parents=True, exist_ok=True)
+        lines = [header]
+        for sid in source_ids:
+            r = mirror.find(sources.get(sid).mirror)
+            data = mirror.read(r)
+            if edit:
+                data = edit(r, data)
+            (dest / r.file).parent.mkdir(parents=True, exist_ok=True)
+            (dest / r.file).write_bytes(data)
+            lines.append("\t".join([r.doc, r.source, r.title, r.url, r.format, r.kind, r.lang,
+                                    hashlib.sha256(data).hexdigest(), str(len(data)), r.file, "", ""]))
+        lines += ["\t".join(row) for row in extra_rows]
+        (dest / "MANIFEST.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return dest
+    return write
+

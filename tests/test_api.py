@@ -57,20 +57,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def kb(mirror, tmp_path_factory):
+def kb(subset_mirror, tmp_path_factory):
     """OUT directory of a five-document build with NLP annotations, links, divergence, FTS."""
     root = tmp_path_factory.mktemp("api")
-    m = root / "mirror"
-    m.mkdir()
-    header = (mirror.root / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()[0]
-    lines = [header]
-    for sid in DOCS:
-        row = mirror.find(sources.get(sid).mirror)
-        (m / row.file).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(mirror.root / row.file, m / row.file)   # a temporary mirror, never the repo
-        lines.append("\t".join([row.doc, row.source, row.title, row.url, row.format, row.kind, row.lang,
-                                row.sha256, str(row.bytes), row.file, "", ""]))
-    (m / "MANIFEST.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    m = subset_mirror(root / "mirror", DOCS)
     baseline = root / "baseline.yaml"
     baseline.write_text(BASELINE, encoding="utf-8")
     from govkb.search import fts_stage

@@ -47,23 +47,12 @@ positions:
 
 
 @pytest.fixture(scope="module")
-def built(mirror, tmp_path_factory):
+def built(subset_mirror, tmp_path_factory):
     root = tmp_path_factory.mktemp("nlp")
-    m = root / "mirror"
-    m.mkdir()
-    rows = []
-    for sid in REAL:
-        row = mirror.find(sources.get(sid).mirror)
-        (m / row.file).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(mirror.root / row.file, m / row.file)   # a temporary mirror, never the repo
-        rows.append(row)
+    m = subset_mirror(root / "mirror", REAL, extra_rows=[
+        ["mini-act", "eu", "Invented act", "https://example.org/mini", "html", "original", "en", "", "0",
+         "mini.html", "", ""]])
     shutil.copy(FIXTURE_ACT, m / "mini.html")
-    header = (mirror.root / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()[0]
-    lines = [header] + ["\t".join([r.doc, r.source, r.title, r.url, r.format, r.kind, r.lang, r.sha256,
-                                   str(r.bytes), r.file, "", ""]) for r in rows]
-    lines.append("\t".join(["mini-act", "eu", "Invented act", "https://example.org/mini", "html", "original",
-                            "en", "", "0", "mini.html", "", ""]))
-    (m / "MANIFEST.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     mini = sources.get("eu-gdpr").__class__(**{
         **sources.get("eu-gdpr").__dict__, "id": "eu-mini", "mirror": MirrorRef("mini-act", "html"),
         "expected": {"article": 5, "recital": 3}, "urls": ("https://example.org/mini",)})

@@ -47,22 +47,12 @@ def _seed_cache(out: Path) -> None:
             return
 
 
-def build_subset(mirror, tmp_path_factory) -> Path:
+def build_subset(subset_mirror, tmp_path_factory) -> Path:
     """Build (once per session, shared with test_search_cli) the five-document KB."""
     if "out" in _BUILT:
         return _BUILT["out"]
     root = tmp_path_factory.mktemp("search")
-    m = root / "mirror"
-    m.mkdir()
-    header = (mirror.root / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()[0]
-    lines = [header]
-    for sid in DOCS:
-        r = mirror.find(sources.get(sid).mirror)
-        (m / r.file).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(mirror.root / r.file, m / r.file)    # a temporary mirror, never the repo
-        lines.append("\t".join([r.doc, r.source, r.title, r.url, r.format, r.kind, r.lang, r.sha256,
-                                str(r.bytes), r.file, "", ""]))
-    (m / "MANIFEST.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    m = subset_mirror(root / "mirror", DOCS)
     baseline = root / "baseline.yaml"
     baseline.write_text(BASELINE, encoding="utf-8")
     from nlp.stage import stage as nlp_stage
@@ -82,8 +72,8 @@ def build_subset(mirror, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def kb_out(mirror, tmp_path_factory):
-    return build_subset(mirror, tmp_path_factory)
+def kb_out(subset_mirror, tmp_path_factory):
+    return build_subset(subset_mirror, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def out(mirror, tmp_path_factory):
-    return build_subset(mirror, tmp_path_factory)
+def out(subset_mirror, tmp_path_factory):
+    return build_subset(subset_mirror, tmp_path_factory)
 
 
 def govkb(*args, stdin: bytes | None = None):
