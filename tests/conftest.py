@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -79,4 +80,47 @@ def subset_mirror(mirror):
         (dest / "MANIFEST.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
         return dest
     return write
+
+
+def _seed_cache(out: Path) -> None:
+    """Copy an existing vector cache (keyed by model + text hash, so any is valid) to save
+    encoding: $GOVKB_OUT's or the checkout's ``out/``, where one exists."""
+    for d in (os.environ.get("GOVKB_OUT"), ROOT / "out"):
+        cache = Path(d) / "cache" / "vectors.sqlite" if d else None
+        if cache and cache.is_file():
+            (out / "cache").mkdir(parents=True, exist_ok=True)
+            shutil.copy(cache, out / "cache" / "vectors.sqlite")
+            return
+
+
+@pytest.fixture(scope="session")
+def subset_kb(subset_mirror, tmp_path_factory):
+    """``subset_kb(name, source_ids, baseline_text, min_fts_rows=1)`` -> the OUT directory of a
+    corpus + NLP + full-text build of those registry documents from a temporary mirror, built
+    once per name for the session (several modules share one)."""
+    from corpus import sources
+    from corpus.build import build_corpus
+    from govkb.search import fts_stage
+    from nlp.stage import stage as nlp_stage
+    built: dict[str, Path] = {}
+
+    def build(name: str, source_ids, baseline_text: str, min_fts_rows: int = 1) -> Path:
+        if name not in built:
+            root = tmp_path_factory.mktemp(name)
+            m = subset_mirror(root / "mirror", source_ids)
+            baseline = root / "baseline.yaml"
+            baseline.write_text(baseline_text, encoding="utf-8")
+            out = root / "out"
+            _seed_cache(out)
+            mp = pytest.MonkeyPatch()
+            mp.setattr(sources, "REGISTRY", {sid: sources.get(sid) for sid in source_ids})
+            try:
+                report = build_corpus(out, mirror=m, progress=False, stages=[nlp_stage(baseline), fts_stage()])
+            finally:
+                mp.undo()
+            assert report.ok, report.failures
+            assert report.stage_stats["fts_rows"] >= min_fts_rows
+            built[name] = out
+        return built[name]
+    return build
 

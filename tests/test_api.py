@@ -17,8 +17,6 @@ import time
 import pytest
 import requests
 
-from corpus import sources
-from corpus.build import build_corpus
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -57,24 +55,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def kb(subset_mirror, tmp_path_factory):
+def kb(subset_kb):
     """OUT directory of a five-document build with NLP annotations, links, divergence, FTS."""
-    root = tmp_path_factory.mktemp("api")
-    m = subset_mirror(root / "mirror", DOCS)
-    baseline = root / "baseline.yaml"
-    baseline.write_text(BASELINE, encoding="utf-8")
-    from govkb.search import fts_stage
-    from nlp.stage import stage as nlp_stage
-    out = root / "out"
-    mp = pytest.MonkeyPatch()
-    mp.setattr(sources, "REGISTRY", {sid: sources.get(sid) for sid in DOCS})
-    try:
-        report = build_corpus(out, mirror=m, progress=False,
-                              stages=[nlp_stage(baseline), fts_stage()])
-    finally:
-        mp.undo()
-    assert report.ok, report.failures
-    return out
+    return subset_kb("api", DOCS, BASELINE)
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,9 @@
 """The search engine on a real small knowledge base: five mirror documents built with the
 NLP and FTS stages and a one-position baseline written for the test. Loads the real
 embedding model (the build encodes ~1,900 texts unless a vector cache is found: see
-``_seed_cache``)."""
+``_seed_cache`` in conftest)."""
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import threading
@@ -12,9 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus import sources
-from corpus.build import build_corpus
-from govkb.search import K_MAX, MAX_QUERY, SearchEngine, SearchInputError, SearchUnavailable, fts_stage
+from govkb.search import K_MAX, MAX_QUERY, SearchEngine, SearchInputError, SearchUnavailable
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -34,46 +31,16 @@ positions:
     rules: [voluntary-measure]
     citations: [us-eo-14320/sec-1]
 """
-_BUILT: dict = {}
 
 
-def _seed_cache(out: Path) -> None:
-    """Copy an existing vector cache (keyed by model + text hash, so any is valid) to save encoding."""
-    for d in (os.environ.get("GOVKB_OUT"), Path(__file__).resolve().parents[1] / "out"):
-        cache = Path(d) / "cache" / "vectors.sqlite" if d else None
-        if cache and cache.is_file():
-            (out / "cache").mkdir(parents=True, exist_ok=True)
-            shutil.copy(cache, out / "cache" / "vectors.sqlite")
-            return
-
-
-def build_subset(subset_mirror, tmp_path_factory) -> Path:
-    """Build (once per session, shared with test_search_cli) the five-document KB."""
-    if "out" in _BUILT:
-        return _BUILT["out"]
-    root = tmp_path_factory.mktemp("search")
-    m = subset_mirror(root / "mirror", DOCS)
-    baseline = root / "baseline.yaml"
-    baseline.write_text(BASELINE, encoding="utf-8")
-    from nlp.stage import stage as nlp_stage
-    out = root / "out"
-    _seed_cache(out)
-    mp = pytest.MonkeyPatch()
-    mp.setattr(sources, "REGISTRY", {sid: sources.get(sid) for sid in DOCS})
-    try:
-        report = build_corpus(out, mirror=m, progress=False,
-                              stages=[nlp_stage(baseline), fts_stage()])
-    finally:
-        mp.undo()
-    assert report.ok, report.failures
-    assert report.stage_stats["fts_rows"] > 1500
-    _BUILT["out"] = out
-    return out
+def build_subset(subset_kb) -> Path:
+    """The five-document KB (built once per session; test_search_cli shares it)."""
+    return subset_kb("search", DOCS, BASELINE, min_fts_rows=1501)
 
 
 @pytest.fixture(scope="module")
-def kb_out(subset_mirror, tmp_path_factory):
-    return build_subset(subset_mirror, tmp_path_factory)
+def kb_out(subset_kb):
+    return build_subset(subset_kb)
 
 
 @pytest.fixture(scope="module")

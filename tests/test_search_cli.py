@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def out(subset_mirror, tmp_path_factory):
-    return build_subset(subset_mirror, tmp_path_factory)
+def out(subset_kb):
+    return build_subset(subset_kb)
 
 
 def govkb(*args, stdin: bytes | None = None):
