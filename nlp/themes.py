@@ -211,6 +211,9 @@ class ThemeClassifier:
 
     def __init__(self, embedder, taxonomy: list[Theme] | str | Path | None = None,
                  calibration: dict | str | Path | None = None, neutral_phrases: tuple[str, ...] | None = None):
+        """``taxonomy`` and ``calibration``: loaded objects or files (default: the shipped ones);
+        ``neutral_phrases``: default, those of the taxonomy file (the shipped one when the
+        taxonomy is given as a list of themes)."""
         self.embedder = embedder
         self.taxonomy = taxonomy if isinstance(taxonomy, list) else load_taxonomy(taxonomy)
         self.neutral_phrases = (tuple(neutral_phrases) if neutral_phrases is not None
