@@ -133,6 +133,7 @@ class Stage:
     extra: Callable[[], bytes] | None = None
     outputs: tuple[str, ...] = ()
     dirs: tuple[str, ...] = ()
+    doing: str = ""            # what the stage does, in a few words, for the progress lines
 
     def fingerprint(self) -> str:
         """Hash of the stage's code and extra inputs (not of the data it reads)."""
@@ -377,7 +378,8 @@ def _build(out: Path, *, mirror, only, accept_drift, progress, session, stages, 
 def _run_stage(stage: Stage, fingerprint: str, ctx: StageContext, previous_dir: Path | None) -> dict:
     """Run ``stage`` on the staged build, or carry its outputs over when its inputs match
     the last good build's; record its input hash either way."""
-    log.info("stage %s", stage.name)
+    log.info("stage %s%s", stage.name, f": {stage.doing}" if stage.doing else "")
+    t0 = time.monotonic()
     key = stage.input_key(ctx.kb, fingerprint)
     reusable = (key is not None and ctx.previous is not None and previous_dir is not None
                 and ctx.previous.meta(f"stage:{stage.name}") == key
@@ -387,9 +389,11 @@ def _run_stage(stage: Stage, fingerprint: str, ctx: StageContext, previous_dir: 
         for d in stage.dirs:
             copy_tree_linked(previous_dir / d, ctx.staging / d)
         stats = {f"{stage.name}_reused": True}
-        log.info("stage %s: inputs unchanged, carried over from the last good build", stage.name)
+        log.info("stage %s: inputs unchanged, carried over from the last good build (%.1f s)", stage.name,
+                 time.monotonic() - t0)
     else:
         stats = stage.run(ctx) or {}
+        log.info("stage %s: done in %.1f s", stage.name, time.monotonic() - t0)
     if key is not None:
         ctx.kb.set_meta(f"stage:{stage.name}", key)
     ctx.kb.db.commit()   # later stages may read the staged file through their own connection

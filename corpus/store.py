@@ -13,7 +13,7 @@ from corpus.archive import FetchRecord, write_atomic
 from corpus.model import Provision
 from corpus.sources.base import Source
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -34,14 +34,19 @@ CREATE INDEX provisions_parent ON provisions(parent_id);
 CREATE TABLE annotations (
     id TEXT PRIMARY KEY REFERENCES provisions(id), modality TEXT NOT NULL, modality_span TEXT NOT NULL,
     addressees TEXT NOT NULL, bound TEXT NOT NULL, refs TEXT NOT NULL, themes TEXT NOT NULL,
-    theme_scores TEXT NOT NULL
+    theme_scores TEXT NOT NULL, review TEXT
 );
 CREATE TABLE links (
     source_id TEXT NOT NULL, target_id TEXT NOT NULL, relation TEXT NOT NULL, score REAL NOT NULL,
-    status TEXT NOT NULL, evidence TEXT NOT NULL, PRIMARY KEY (source_id, target_id, relation)
+    status TEXT NOT NULL, evidence TEXT NOT NULL, review TEXT, machine TEXT,
+    PRIMARY KEY (source_id, target_id, relation)
 );
 CREATE INDEX links_target ON links(target_id);
 CREATE TABLE divergence (baseline TEXT PRIMARY KEY, data TEXT NOT NULL);
+-- Reviewed judgments (nlp/reviews.py) as the NLP stage found them: current, stale or absent,
+-- with the machine's output beside each; the next build reads stale_since from here.
+CREATE TABLE reviews (id TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL,
+    stale_since TEXT, data TEXT NOT NULL);
 CREATE TABLE runs (
     id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT NOT NULL, transport TEXT NOT NULL,
     documents INTEGER NOT NULL, provisions INTEGER NOT NULL, seconds REAL NOT NULL, notices TEXT NOT NULL
@@ -115,14 +120,30 @@ class KnowledgeBase:
         """Store the NLP annotations of provisions (dicts keyed like ANNOTATION_FIELDS)."""
         self.db.executemany(
             "INSERT OR REPLACE INTO annotations VALUES (:id, :modality, :modality_span, :addressees, "
-            ":bound, :references, :themes, :theme_scores)",
-            [{**r, **{k: json.dumps(r[k], ensure_ascii=False) for k in ANNOTATION_JSON}} for r in rows])
+            ":bound, :references, :themes, :theme_scores, :review)",
+            [{**r, **{k: json.dumps(r[k], ensure_ascii=False) for k in ANNOTATION_JSON},
+              "review": _json_or_null(r.get("review"))} for r in rows])
 
     def add_links(self, links: list[dict]) -> None:
-        """Store alignment links (source_id, target_id, relation, score, status, evidence)."""
+        """Store alignment links (source_id, target_id, relation, score, status, evidence, and
+        for a reviewed pair its review and the machine's own relation and score)."""
         self.db.executemany(
-            "INSERT OR REPLACE INTO links VALUES (:source_id, :target_id, :relation, :score, :status, :evidence)",
-            [{**l, "evidence": json.dumps(l["evidence"], ensure_ascii=False)} for l in links])
+            "INSERT OR REPLACE INTO links VALUES (:source_id, :target_id, :relation, :score, :status, :evidence, "
+            ":review, :machine)",
+            [{**l, "evidence": json.dumps(l["evidence"], ensure_ascii=False),
+              "review": _json_or_null(l.get("review")), "machine": _json_or_null(l.get("machine"))} for l in links])
+
+    def set_reviews(self, records: list[dict]) -> None:
+        """Store the review records of this build (``nlp.reviews.Review.record()``)."""
+        self.db.execute("DELETE FROM reviews")
+        self.db.executemany("INSERT INTO reviews VALUES (?, ?, ?, ?, ?)",
+                            [(r["id"], r["kind"], r["status"], r["stale_since"], json.dumps(r, ensure_ascii=False))
+                             for r in records])
+
+    def reviews(self, kind: str | None = None) -> list[dict]:
+        """The review records of this build (all kinds when None), in file order."""
+        sql = "SELECT data FROM reviews" + (" WHERE kind=?" if kind else "") + " ORDER BY rowid"
+        return [json.loads(r[0]) for r in self.db.execute(sql, (kind,) if kind else ())]
 
     def set_divergence(self, baseline: str, data: dict) -> None:
         """Store the divergence cells computed against one baseline."""
@@ -215,8 +236,7 @@ class KnowledgeBase:
         if relation is not None:
             sql += (" AND" if args else " WHERE") + " relation=?"
             args.append(relation)
-        return [{**dict(r), "evidence": json.loads(r["evidence"])}
-                for r in self.db.execute(sql + " ORDER BY score DESC", args)]
+        return [_link(r) for r in self.db.execute(sql + " ORDER BY score DESC", args)]
 
     def divergence(self, baseline: str | None = None) -> dict | None:
         """The divergence data for ``baseline`` (the first stored when None)."""
@@ -254,6 +274,8 @@ class KnowledgeBase:
                     a = notes[p["id"]]
                     p.update(themes=a["themes"], theme_scores=a["theme_scores"], modality=a["modality"],
                              addressees=a["addressees"], references=a["references"])
+                    if a["review"]:
+                        p["theme_review"] = a["review"]
                 prov_lines.append(json.dumps(p, ensure_ascii=False))
         write_atomic(out_dir / "documents.jsonl", "".join(l + "\n" for l in doc_lines))
         write_atomic(out_dir / "provisions.jsonl", "".join(l + "\n" for l in prov_lines))
@@ -266,16 +288,37 @@ class KnowledgeBase:
         div = self.divergence()
         if div:
             write_atomic(out_dir / "divergence.json", json.dumps(div, ensure_ascii=False, indent=1))
+        reviews = self.reviews()
+        if reviews:
+            write_atomic(out_dir / "reviews.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in reviews))
+            counts["reviews"] = len(reviews)
         return counts
 
 
 ANNOTATION_JSON = ("modality_span", "addressees", "bound", "references", "themes", "theme_scores")
 
 
+def _json_or_null(v) -> str | None:
+    return None if v is None else json.dumps(v, ensure_ascii=False)
+
+
 def _annotation(r: sqlite3.Row) -> dict:
     d = dict(r)
     d["references"] = d.pop("refs")
-    return {k: (json.loads(v) if k in ANNOTATION_JSON else v) for k, v in d.items()}
+    out = {k: (json.loads(v) if k in ANNOTATION_JSON else v) for k, v in d.items()}
+    out["review"] = json.loads(d["review"]) if d["review"] else None
+    return out
+
+
+def _link(r: sqlite3.Row) -> dict:
+    d = dict(r)
+    d["evidence"] = json.loads(d["evidence"])
+    for k in ("review", "machine"):
+        if d[k]:
+            d[k] = json.loads(d[k])
+        else:
+            del d[k]
+    return d
 
 
 def _prov(r: sqlite3.Row) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from datetime import datetime, timezone
 from difflib import SequenceMatcher
 from urllib.parse import quote
@@ -225,6 +226,7 @@ def compare_builds(old_kb, new_kb) -> dict:
     summary, not listed one by one (the document entry says how many)."""
     new_docs = {d["id"]: d for d in new_kb.documents()}
     report = empty_changes()
+    report["reviews"] = review_changes(old_kb, new_kb)
     s = report["summary"]
     if old_kb is None:
         # The first build is the baseline later builds are compared with: listing its
@@ -262,6 +264,20 @@ def compare_builds(old_kb, new_kb) -> dict:
     report["divergence"] = _divergence_changes(_divergence_cells(old_kb), _divergence_cells(new_kb))
     s["divergence_changed"] = len(report["divergence"])
     return report
+
+
+def review_changes(old_kb, new_kb) -> dict:
+    """The reviews a person must redo: every stale review of the new build (its text changed
+    since it was written), with those that became stale in this run and those current again."""
+    def status(kb) -> dict[str, dict]:
+        return {r["id"]: r for r in kb.reviews()} if kb is not None else {}
+    before, after = status(old_kb), status(new_kb)
+    stale = [{k: r.get(k) for k in ("id", "kind", "verdict", "file", "line", "stale_since", "changed")}
+             for r in after.values() if r["status"] == "stale"]
+    return {"stale": stale,
+            "newly_stale": [r["id"] for r in stale if (before.get(r["id"]) or {}).get("status") != "stale"],
+            "current_again": [i for i, r in after.items()
+                              if r["status"] == "current" and (before.get(i) or {}).get("status") == "stale"]}
 
 
 def _doc_entry(old: dict | None, new: dict | None, change: str, provisions: int | None = None) -> dict:
@@ -404,7 +420,13 @@ def to_markdown(report: dict) -> str:
     if any(when):
         line = "; ".join(w for w in when if w)
         out += [line[0].upper() + line[1:] + ".", ""]
-    out += [f"**Summary:** {md(summary_line(report))}.", ""]
+    if status == "failed":   # nothing was compared: "no change" would be false
+        fetched = Counter(f.get("outcome") for f in report.get("fetch") or ())
+        got = ", ".join(f"{n} {k}" for k, n in sorted(fetched.items()))
+        out += [f"**Summary:** the run failed before its build was compared or published"
+                + (f" (documents: {md(got)})" if got else "") + ".", ""]
+    else:
+        out += [f"**Summary:** {md(summary_line(report))}.", ""]
     if status in STATUS_NOTES:
         out += [STATUS_NOTES[status], ""]
     for key, title in (("failures", "Failures"), ("warnings", "Warnings")):
@@ -437,6 +459,18 @@ def to_markdown(report: dict) -> str:
             [md(c.get("baseline")) or "-", md(c.get("instrument")), md(c.get("theme")),
              md(_label(c.get("old_label"), c.get("old_score"))), md(_label(c.get("new_label"), c.get("new_score")))]
             for c in report["divergence"]])
+    rv = report.get("reviews") or {}
+    if rv.get("stale"):
+        new = set(rv.get("newly_stale") or ())
+        out += [f"## Reviews out of date ({len(rv['stale'])}): re-review", "",
+                "The text these reviews rest on changed; the machine's output is published in their place "
+                "until a person reads the new text and updates the review (`govkb review pin --refresh`).", ""]
+        out += _md_table(["Review", "Verdict", "Changed text", "Out of date since", "File"], [
+            [md(r.get("id")) + (" (new)" if r.get("id") in new else ""), md(r.get("verdict")),
+             md(", ".join(r.get("changed") or ())), md(r.get("stale_since")), md(f"{r.get('file')}:{r.get('line')}")]
+            for r in rv["stale"]])
+    if rv.get("current_again"):
+        out += ["## Reviews current again", ""] + [f"- {md(i)}" for i in rv["current_again"]] + [""]
     if report.get("fetch"):
         out += ["## Fetch", ""] + _md_table(["Document", "Outcome", "Detail"], [
             [md(f.get("doc_id")), md(f.get("outcome")), md(f.get("detail")) or "-"] for f in report["fetch"]])

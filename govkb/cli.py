@@ -11,15 +11,28 @@ from pathlib import Path
 
 import click
 
-DEFAULT_OUT = os.environ.get("GOVKB_OUT", "out")
+DEFAULT_OUT = "out"
+
+
+class UserPath(click.Path):
+    """A path as a user types it: ``~`` expanded and made absolute against the working
+    directory, once, here at the edge, so every stage below sees the same absolute path
+    whatever directory it runs in (MkDocs, for one, reads relative paths against its
+    config file, not the working directory)."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (str, os.PathLike)):
+            value = os.path.abspath(os.path.expanduser(os.fspath(value)))
+        return super().convert(value, param, ctx)
+
 
 mirror_option = click.option(
-    "--mirror", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--mirror", type=UserPath(file_okay=False, path_type=Path), default=None,
     envvar="GOVKB_MIRROR", show_envvar=True,
     help="Build offline from a mirror directory laid out like ../shared/corpus-mirror "
          "(MANIFEST.tsv + files). Without it, documents are fetched live from the publishers.")
 out_option = click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
+    "--out", type=UserPath(file_okay=False, path_type=Path), default=DEFAULT_OUT,
     show_default=True, envvar="GOVKB_OUT", show_envvar=True,
     help="Output directory: snapshots/ of published builds with current/ and the links "
          "govkb.sqlite, export/, index/, site/ into it; raw/ archive, cache/, reports/, logs/.")
@@ -49,8 +62,13 @@ def build_options(f):
     return f
 
 
+reviews_option = click.option(
+    "--reviews", "reviews_dir", type=UserPath(file_okay=False, exists=True, path_type=Path), default=None,
+    help="Folder of reviewed judgments (cells/, links/, themes/; default: nlp/data/reviews). "
+         "`govkb review --help` explains them.")
+
 baseline_option = click.option(
-    "--baseline", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+    "--baseline", type=UserPath(dir_okay=False, exists=True, path_type=Path), default=None,
     help="Baseline positions file to measure divergence against (default: the US-endorsed "
          "baseline, nlp/data/baselines/us-endorsed.yaml).")
 
@@ -58,7 +76,8 @@ baseline_option = click.option(
 @main.command("build")
 @build_options
 @baseline_option
-def build_cmd(mirror, out, only, accept_drift, quiet, baseline):
+@reviews_option
+def build_cmd(mirror, out, only, accept_drift, quiet, baseline, reviews_dir):
     """Run the whole pipeline into OUT: corpus, NLP (themes, modality, alignment,
     divergence), the search index, the change report, then the static site; publish it all
     as a new snapshot (OUT/snapshots/, switched atomically; `govkb snapshots --help`).
@@ -68,7 +87,7 @@ def build_cmd(mirror, out, only, accept_drift, quiet, baseline):
     change are carried over. Exit status: 0 published; 1 failed; 2 bad options.
     """
     _pipeline(mirror=mirror, out=out, only=only, accept_drift=accept_drift, quiet=quiet,
-              baseline=baseline, strict=True)
+              baseline=baseline, strict=True, reviews_dir=reviews_dir)
 
 
 @main.command("nightly")
@@ -77,8 +96,9 @@ def build_cmd(mirror, out, only, accept_drift, quiet, baseline):
 @click.option("--keep", default=7, show_default=True, type=click.IntRange(1),
               help="Published snapshots to keep (the current one is never deleted).")
 @baseline_option
+@reviews_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-def nightly_cmd(mirror, out, keep, baseline, quiet):
+def nightly_cmd(mirror, out, keep, baseline, reviews_dir, quiet):
     """The unattended rebuild: fetch -> parse -> gates -> NLP -> site -> publish, skipping
     every stage whose inputs did not change (a night without change rebuilds nothing).
 
@@ -95,7 +115,7 @@ def nightly_cmd(mirror, out, keep, baseline, quiet):
       2  bad options
     """
     sys.exit(_pipeline(mirror=mirror, out=out, only=(), accept_drift=False, quiet=quiet, baseline=baseline,
-                       strict=False, keep=keep))
+                       strict=False, keep=keep, reviews_dir=reviews_dir))
 
 
 @contextlib.contextmanager
@@ -111,22 +131,37 @@ def _build_errors():
         raise click.UsageError(str(e)) from None
 
 
-def _pipeline(*, mirror, out, only, accept_drift, quiet, baseline, strict, keep=None) -> int:
+def _pipeline(*, mirror, out, only, accept_drift, quiet, baseline, strict, keep=None, reviews_dir=None) -> int:
     from corpus.snapshots import DEFAULT_KEEP
     from govkb import nightly
     with _build_errors():
         result = nightly.run(out, mirror=mirror, only=list(only) or None, keep=keep or DEFAULT_KEEP,
-                             progress=not quiet, baseline_path=baseline, strict=strict, accept_drift=accept_drift)
+                             progress=not quiet, baseline_path=baseline, strict=strict, accept_drift=accept_drift,
+                             reviews_dir=reviews_dir)
     for n in result.build.notices:
         click.echo(f"notice: {n}", err=True)
     lines = nightly.summary_lines(result)
     st = result.build.stage_stats
     if "site_pages" in st:
         lines.insert(2, f"site: {st['site_pages']} pages in {st['site_total_s']:.1f} s -> {out}/site/")
+    if result.build.published or result.report.get("status") == "no-changes":
+        lines.append(f"open the site: govkb site serve --out {_shell_path(out)}   (then http://127.0.0.1:8000/)")
     click.echo("\n".join(lines), err=result.exit_code == nightly.EXIT_FAILED)
     if strict and result.exit_code == nightly.EXIT_FAILED:
         sys.exit(1)
     return result.exit_code
+
+
+def _shell_path(path) -> str:
+    """``path`` as the user can paste it back: relative to the working directory when it is
+    inside it, quoted when it has spaces."""
+    import shlex
+    p = Path(path)
+    try:
+        p = p.relative_to(Path.cwd())
+    except ValueError:
+        pass
+    return shlex.quote(str(p))
 
 
 @main.group()
@@ -524,6 +559,114 @@ def show_cmd(provision_id, as_json, out):
         for c in p["divergence"]:
             stances = ", ".join(f"{e['stance']} {e['position_id']}" for e in c["evidence"])
             click.echo(f"  {c['baseline']}: {c['instrument']} / {c['theme']}: {c['label']} ({stances})")
+
+
+@main.group()
+def review():
+    """Reviewed judgments: a person's verdict on a divergence cell, a cross-framework link or a
+    provision's themes, kept in nlp/data/reviews/{cells,links,themes}/*.yaml.
+
+    \b
+    Each record has the verdict, a reason in the reviewer's words, the decisive provision
+    ids, the reviewer, the date and the sha256 of the text of every provision it rests on.
+    A review whose texts are unchanged is current and is published over the machine's
+    output (kept beside it); one whose text changed is stale: the machine's output is
+    published and the review is listed for re-review. Workflow:
+      govkb review queue --kind link -n 5     # what to judge next, with the texts (blind)
+      (write records into nlp/data/reviews/...; sha256 may be left out)
+      govkb review pin nlp/data/reviews/links/eu-ai-act.yaml   # fill in the text hashes
+      govkb review check                      # validate against the built texts
+      govkb build ... ; govkb review stats    # publish; the machine's agreement
+    """
+
+
+def _review_kb(out):
+    kb = _open_kb(out)
+    if kb.db.execute("SELECT count(*) FROM annotations").fetchone()[0] == 0:
+        raise click.ClickException(f"the build in {out} has no NLP results; run `govkb build` first")
+    return kb
+
+
+@review.command("check")
+@reviews_option
+@out_option
+def review_check(reviews_dir, out):
+    """Validate the review files (fields, labels, ids, reasons, duplicates) and, against the
+    build in OUT, whether each review is current or stale. Exit status 1 on any problem."""
+    from corpus.store import KnowledgeBase
+    from nlp import reviews as rv
+    from nlp.stage import load_checked_reviews, load_provisions
+    kb = _open_kb(out)
+    docs, provs = load_provisions(kb)
+    try:
+        loaded = load_checked_reviews(kb, provs, reviews_dir or rv.REVIEWS_DIR)
+    except rv.ReviewError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(1)
+    from collections import Counter
+    c = Counter((r.kind, r.status) for r in loaded)
+    for kind in ("cell", "link", "theme"):
+        click.echo(f"{kind:<6} {sum(n for (k, _), n in c.items() if k == kind):>5} reviews: "
+                   + ", ".join(f"{n} {st}" for (k, st), n in sorted(c.items()) if k == kind))
+    stale = [r for r in loaded if r.status == "stale"]
+    for r in stale:
+        click.echo(f"stale: {r.file}:{r.line} {r.id}: the text of {', '.join(r.changed)} changed")
+    click.echo("ok" if not stale else f"{len(stale)} stale review(s): re-read the texts, update, "
+               "then `govkb review pin --refresh FILE`")
+
+
+@review.command("pin")
+@click.argument("files", nargs=-1, required=True, type=UserPath(dir_okay=False, exists=True, path_type=Path))
+@click.option("--refresh", is_flag=True, help="Re-pin every hash to the current text (after re-reading "
+                                                "a stale review), not only the missing ones.")
+@out_option
+def review_pin(files, refresh, out):
+    """Fill in the sha256 of the texts each review rests on, from the build in OUT (only the
+    missing ones unless --refresh)."""
+    from nlp import reviews as rv
+    from nlp.stage import load_provisions
+    hashes = rv.TextHashes(load_provisions(_open_kb(out))[1])
+    bad = False
+    for f in files:
+        try:
+            n, unknown = rv.pin(f, hashes, refresh=refresh)
+        except rv.ReviewError as e:
+            raise click.ClickException(str(e)) from None
+        click.echo(f"{f}: {n} hash(es) written")
+        for u in dict.fromkeys(unknown):
+            click.echo(f"  unknown provision id {u} (not in the build in {out})", err=True)
+            bad = True
+    if bad:
+        sys.exit(1)
+
+
+@review.command("stats")
+@out_option
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def review_stats(out, as_json):
+    """Coverage of the reviews, how many are stale, and the machine's agreement with the
+    current ones per kind (a confusion table for cell labels and link relations,
+    precision / recall / F1 per theme)."""
+    from govkb.review import format_stats, stats
+    s = stats(_review_kb(out))
+    click.echo(json.dumps(s, indent=1) if as_json else format_stats(s))
+
+
+@review.command("queue")
+@click.option("--kind", type=click.Choice(("cell", "link", "theme")), default=None,
+              help="Only this kind of item (default: all, stale reviews first).")
+@click.option("--theme", metavar="T", help="Only cells on, or provisions near the threshold of, this theme.")
+@click.option("--doc", metavar="DOC_ID", help="Only items of this instrument (or family:F for cells).")
+@click.option("-n", "n", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many items.")
+@click.option("--show-machine", is_flag=True, help="Also print the machine's verdict (off: judge the text first).")
+@out_option
+def review_queue(kind, theme, doc, n, show_machine, out):
+    """The next items worth a reviewer's time, with the texts needed to judge them: stale
+    reviews; cells on the core themes with mixed evidence; the strongest cross-publisher link
+    candidates; provisions whose theme scores sit nearest the threshold."""
+    from govkb.review import format_queue, queue
+    kb = _review_kb(out)
+    click.echo(format_queue(kb, queue(kb, kind=kind, theme=theme, doc=doc, n=n), show_machine=show_machine))
 
 
 @main.group()

@@ -52,15 +52,16 @@ def changes_stage(holder: dict) -> Stage:
         holder["report"] = report
         return {"changes": report["summary"]}
 
-    return Stage("changes", run, code=(Path(changes.__file__),))
+    return Stage("changes", run, code=(Path(changes.__file__),), doing="comparing with the last good build")
 
 
-def pipeline_stages(holder: dict, baseline_path: Path | None = None, search: bool = True) -> list[Stage]:
+def pipeline_stages(holder: dict, baseline_path: Path | None = None, search: bool = True,
+                    reviews_dir: Path | None = None) -> list[Stage]:
     """The stages after the corpus, in order."""
     from govkb.search import fts_stage
     from govkb.site.build import site_stage
-    from nlp.stage import DEFAULT_BASELINE, stage as nlp_stage
-    return [nlp_stage(baseline_path or DEFAULT_BASELINE), fts_stage(), changes_stage(holder),
+    from nlp.stage import DEFAULT_BASELINE, REVIEWS_DIR, stage as nlp_stage
+    return [nlp_stage(baseline_path or DEFAULT_BASELINE, reviews_dir or REVIEWS_DIR), fts_stage(), changes_stage(holder),
             site_stage(search=search)]
 
 
@@ -75,7 +76,8 @@ def run_header(build: BuildReport, status: str) -> dict:
 
 def run(out: str | Path, *, mirror: str | Path | None = None, session=None, only: list[str] | None = None,
         keep: int = DEFAULT_KEEP, progress: bool = True, baseline_path: Path | None = None,
-        search: bool = True, strict: bool = False, accept_drift: bool = False) -> RunResult:
+        search: bool = True, strict: bool = False, accept_drift: bool = False,
+        reviews_dir: Path | None = None) -> RunResult:
     """Run the pipeline into ``out`` (nightly semantics unless ``strict``); write the
     report files and the run log; return the result with its exit code."""
     out = Path(out)
@@ -98,7 +100,7 @@ def run(out: str | Path, *, mirror: str | Path | None = None, session=None, only
     holder: dict = {}
     try:
         build = build_corpus(out, mirror=mirror, only=only, accept_drift=accept_drift, progress=progress,
-                             session=session, stages=pipeline_stages(holder, baseline_path, search),
+                             session=session, stages=pipeline_stages(holder, baseline_path, search, reviews_dir),
                              keep_last_good=not strict, skip_unchanged=not strict, keep=keep, run_id=run_id)
         if build.published:
             report = holder["report"]

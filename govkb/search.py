@@ -70,7 +70,7 @@ def fts_stage():
     no input hash, so it always runs: rebuilding takes about a second, less than copying
     FTS5's shadow tables would save."""
     from corpus.build import Stage
-    return Stage("search", lambda ctx: build_fts(ctx.kb), code=(Path(__file__),))
+    return Stage("search", lambda ctx: build_fts(ctx.kb), code=(Path(__file__),), doing="full-text index")
 
 
 def build_fts(kb) -> dict:

@@ -116,15 +116,36 @@ class Embedder:
         get = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         return int(get())
 
+    def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
+        """Run the model, in chunks of a few batches so a labelled bar can count texts (the
+        model library's own bar counts anonymous "Batches")."""
+        if not progress:
+            return self._model_encode(texts)
+        from tqdm import tqdm
+        # longest first across chunks, as the model library does within one call, so each
+        # batch holds texts of similar length (little padding)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        chunk = self.batch_size * 4
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        with tqdm(total=len(texts), desc="encoding provisions", unit="text",
+                  bar_format="{desc}: {n:,}/{total:,} texts |{bar:20}| {elapsed}<{remaining}, {rate_fmt}") as bar:
+            for i in range(0, len(texts), chunk):
+                rows = order[i:i + chunk]
+                out[rows] = self._model_encode([texts[j] for j in rows])
+                bar.update(len(rows))
+        return out
+
+    def _model_encode(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Vectors for ``texts`` (rows in order; identical texts encoded once)."""
         keys = [text_hash(t) for t in texts]
         found = self.cache.get(self.model_id, list(set(keys))) if self.cache else {}
         todo = {k: t for k, t in zip(keys, texts) if k not in found}
         if todo:
-            vecs = self.model.encode(list(todo.values()), batch_size=self.batch_size,
-                                     normalize_embeddings=True, convert_to_numpy=True,
-                                     show_progress_bar=progress).astype(np.float32)
+            vecs = self._encode(list(todo.values()), progress)
             new = dict(zip(todo.keys(), vecs))
             self.encoded += len(new)
             if self.cache:

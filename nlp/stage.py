@@ -15,6 +15,7 @@ from pathlib import Path
 
 from corpus.build import Stage, StageContext, StageError
 from corpus.store import KnowledgeBase
+from nlp.reviews import REVIEWS_DIR
 
 CACHE = Path("cache") / "vectors.sqlite"
 DEFAULT_BASELINE = Path(__file__).parent / "data" / "baselines" / "us-endorsed.yaml"
@@ -37,27 +38,53 @@ INPUTS = (
 )
 
 
-def stage(baseline_path: Path = DEFAULT_BASELINE) -> Stage:
-    """The NLP stage for ``corpus.build`` against one baseline file."""
+def stage(baseline_path: Path = DEFAULT_BASELINE, reviews_dir: Path = REVIEWS_DIR) -> Stage:
+    """The NLP stage for ``corpus.build`` against one baseline file and one folder of reviews."""
+    from corpus.build import code_fingerprint
     from nlp.embed import default_model_path, model_hash
 
     def extra() -> bytes:
-        return model_hash(default_model_path()).encode() + Path(baseline_path).read_bytes()
+        return (model_hash(default_model_path()).encode() + Path(baseline_path).read_bytes()
+                + code_fingerprint([Path(reviews_dir)]).encode())
 
-    return Stage("nlp", functools.partial(run_stage, baseline_path=baseline_path), code=(Path(__file__).parent,),
-                 inputs=INPUTS, extra=extra, outputs=("annotations", "links", "divergence"), dirs=("index",))
+    return Stage("nlp", functools.partial(run_stage, baseline_path=baseline_path, reviews_dir=reviews_dir),
+                 code=(Path(__file__).parent,), inputs=INPUTS, extra=extra,
+                 outputs=("annotations", "links", "divergence", "reviews"), dirs=("index",),
+                 doing="modality and references, embeddings, themes, alignment, divergence, reviews")
 
 
-def run_stage(ctx: StageContext, baseline_path: Path = DEFAULT_BASELINE) -> dict:
+def run_stage(ctx: StageContext, baseline_path: Path = DEFAULT_BASELINE, reviews_dir: Path = REVIEWS_DIR) -> dict:
     """``run`` on a build's staged knowledge base."""
-    return run(ctx.kb, ctx.staging, ctx.out, ctx.progress, baseline_path)
+    return run(ctx.kb, ctx.staging, ctx.out, ctx.progress, baseline_path, reviews_dir=reviews_dir,
+               run_id=ctx.run_id, previous=ctx.previous)
+
+
+def load_checked_reviews(kb: KnowledgeBase, provs: list[dict], reviews_dir: Path = REVIEWS_DIR,
+                         run_id: str | None = None, previous: KnowledgeBase | None = None) -> list:
+    """The review files, validated against the registry and the built texts, each with its
+    status (current, stale since a run, or absent from this build). Raises ``ReviewError``."""
+    from corpus import sources
+    from nlp import reviews as rv
+    from nlp.themes import load_taxonomy
+    reg = sources.REGISTRY
+    loaded = rv.load_reviews(reviews_dir, registry_docs=set(reg), families={s.family for s in reg.values()},
+                             themes={t.id for t in load_taxonomy()}, relative_to=Path(__file__).parents[1])
+    before = {r["id"]: r for r in previous.reviews()} if previous is not None else {}
+    problems = rv.check_texts(loaded, rv.TextHashes(provs), {d["id"] for d in kb.documents()},
+                              run_id=run_id, previous=before)
+    if problems:
+        raise rv.ReviewError(f"{len(problems)} problem(s) in the review files:\n  " + "\n  ".join(problems))
+    return loaded
 
 
 def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
-        baseline_path: Path = DEFAULT_BASELINE) -> dict:
+        baseline_path: Path = DEFAULT_BASELINE, *, reviews_dir: Path = REVIEWS_DIR, run_id: str | None = None,
+        previous: KnowledgeBase | None = None) -> dict:
     """Run every NLP step on ``kb`` and store the results (the index into ``staging``, the
-    vector cache under ``out``); returns timings and counts."""
+    vector cache under ``out``); current reviews are published over the machine's output,
+    which is kept beside them. Returns timings and counts."""
     from nlp import align, baseline, diverge
+    from nlp import reviews as rv
     from nlp.embed import Embedder, text_hash
     from nlp.index import VectorIndex
     from nlp.pipeline import annotate, inherit_modality
@@ -73,6 +100,10 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
         t = now
 
     docs, provs = load_provisions(kb)
+    try:   # first, so that a bad review file fails the build before minutes of encoding
+        reviewed = load_checked_reviews(kb, provs, reviews_dir, run_id, previous)
+    except rv.ReviewError as e:
+        raise StageError("reviews", str(e)) from None
     ids = [p["id"] for p in provs]
     known = set(ids)
 
@@ -101,18 +132,21 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
     scores = clf.scores(texts, parts=parts)
     themes = {i: clf.themes(s) for i, s in zip(ids, scores)}
     theme_scores = dict(zip(ids, scores))
+    theme_marks = rv.apply_themes(reviewed, themes)
     lap("themes")
 
     kb.add_annotations([{"id": i, "modality": a["modality"], "modality_span": a["modality_span"],
                          "addressees": a["addressees"], "bound": a["bound"],
                          "references": a["references"], "themes": themes[i],
-                         "theme_scores": theme_scores[i]} for i, a in annotations.items()])
+                         "theme_scores": theme_scores[i], "review": theme_marks.get(i)}
+                        for i, a in annotations.items()])
 
     links = align.align_cross(provs, vectors, annotations=annotations, themes=themes)
     references = {i: a["references"] for i, a in annotations.items()}
     for doc_id in sorted({p["doc_id"] for p in provs if p["kind"] == "recital"}):
         links += align.align_recitals(provs, vectors, doc_id=doc_id, references=references)
     links += align.detect_conflicts(links, annotations, texts=annotated)
+    rv.apply_links(reviewed, links)
     kb.add_links(links)
     stats["links"] = len(links)
     lap("align")
@@ -124,8 +158,12 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
     cells = diverge.divergence(provs, docs, base, theme_scores=theme_scores, themes=themes,
                                annotations=annotations, embed=embedder.encode,
                                vectors=dict(zip(ids, vectors)))
+    rv.apply_cells(reviewed, cells)
     kb.set_divergence(base.id, cells)
+    kb.set_reviews([r.record() for r in reviewed])
     stats["cells"] = len(cells["cells"])
+    for status in ("current", "stale"):
+        stats[f"reviews_{status}"] = sum(r.status == status for r in reviewed)
     lap("diverge")
     stats["encoded"] = embedder.encoded   # texts that went through the model (cache misses)
     return stats

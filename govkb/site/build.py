@@ -66,7 +66,9 @@ def assets() -> dict[str, bytes]:
 def mkdocs_config(site: Site, docs_dir: Path, site_dir: Path) -> str:
     """The repository's mkdocs.yml with the generated nav and this build's directories."""
     cfg = yaml.safe_load(MKDOCS_YML.read_text(encoding="utf-8"))
-    cfg.update(docs_dir=str(docs_dir), site_dir=str(site_dir), nav=[n for n in site.nav() if n])
+    # MkDocs reads relative directories against the config file, not the working directory
+    cfg.update(docs_dir=os.path.abspath(docs_dir), site_dir=os.path.abspath(site_dir),
+               nav=[n for n in site.nav() if n])
     return yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
 
 
@@ -111,7 +113,8 @@ def site_stage(search: bool = True):
             raise StageError("site", str(e)) from None
         return {"site_" + k: v for k, v in st.items()}
 
-    return Stage("site", run, code=(Path(__file__).parent, HAND_DOCS, MKDOCS_YML))
+    return Stage("site", run, code=(Path(__file__).parent, HAND_DOCS, MKDOCS_YML),
+                 doing="generating pages, MkDocs, Pagefind index")
 
 
 def build_site(out: str | Path, *, search: bool = True, kb_path: Path | None = None,

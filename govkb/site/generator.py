@@ -17,16 +17,19 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 import yaml
 
 from corpus.store import KnowledgeBase
 from govkb.changes import atom_feed, run_anchor, summary_line
+from govkb.review import format_stats, stats
 from govkb.site.html import (LABEL_CODES, LABELS, anchor, badge, esc, fmt_score, link, notice, outbound,
                              rel, shade, shorten, slug, table, text_block)
 
 BASELINES_DIR = Path(__file__).resolve().parents[2] / "nlp" / "data" / "baselines"
 LICENCES_PATH = Path(__file__).with_name("licences.yaml")
+MKDOCS_YML = Path(__file__).resolve().parents[2] / "mkdocs.yml"
 CORE_THEMES = ("privacy", "transparency", "content")
 FAMILY_NAMES = {"eu": "European Union", "us": "United States", "cn": "China", "coe": "Council of Europe",
                 "g7": "G7", "itu": "ITU", "oecd": "OECD", "un": "United Nations", "unesco": "UNESCO"}
@@ -68,6 +71,9 @@ class SiteData:
     themes: list[dict] = field(default_factory=list)
     baselines: dict[str, dict] = field(default_factory=dict)
     changes: list[dict] = field(default_factory=list)    # change reports, newest first
+    reviews: list[dict] = field(default_factory=list)    # review records of the build (nlp.reviews)
+    review_stats: str = ""                               # `govkb review stats` of the build
+    repo_url: str = ""                                   # where "suggest a correction" files an issue
 
 
 def load_themes() -> list[dict]:
@@ -84,6 +90,12 @@ def load_baselines(directory: Path = BASELINES_DIR) -> dict[str, dict]:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         out[doc.get("id", path.stem)] = doc
     return out
+
+
+def repo_url() -> str:
+    """The project's repository (``extra.repo_url`` in mkdocs.yml), for "suggest a correction"."""
+    cfg = yaml.safe_load(MKDOCS_YML.read_text(encoding="utf-8")) if MKDOCS_YML.is_file() else {}
+    return str(((cfg or {}).get("extra") or {}).get("repo_url") or "").rstrip("/")
 
 
 def load_data(kb_path: str | Path, *, baselines_dir: Path = BASELINES_DIR) -> SiteData:
@@ -103,7 +115,8 @@ def load_data(kb_path: str | Path, *, baselines_dir: Path = BASELINES_DIR) -> Si
                         notes=kb.annotations(), links=kb.links(),
                         divergences={b: kb.divergence(b) for b in names}, runs=kb.runs(),
                         themes=load_themes(), baselines=load_baselines(baselines_dir),
-                        changes=kb.changes())
+                        changes=kb.changes(), reviews=kb.reviews(),
+                        review_stats=format_stats(stats(kb)) if kb.reviews() else "", repo_url=repo_url())
     finally:
         kb.db.close()
 
@@ -297,7 +310,8 @@ class Site:
                "assets/data/compare.json": json.dumps(self.compare_data(), ensure_ascii=False,
                                                       separators=(",", ":")),
                "search/index.md": self.search_page(), "methodology.md": self.methodology(),
-               "changes/index.md": self.changes_page(), FEED_PATH: atom_feed(self.d.changes)}
+               "changes/index.md": self.changes_page(), FEED_PATH: atom_feed(self.d.changes),
+               "reviews/index.md": self.reviews_page()}
         for b in self.d.divergences:
             out[f"matrix/{b}/index.md"] = self.matrix_page(b)
         for t in self.d.themes:
@@ -331,6 +345,7 @@ class Site:
             {"Compare two instruments": "compare/index.md"},
             {"Search": "search/index.md"},
             {"Methodology": ["methodology.md"] + [p for p in ("methodology-divergence.md",) if p in self.hand]},
+            {"Reviews": "reviews/index.md"},
             {"What changed": "changes/index.md"},
             {"Downloads": "downloads/index.md"},
             *extra,
@@ -397,7 +412,13 @@ class Site:
                         tds.append('<td class="cell lbl-none">·</td>')
                         continue
                     href = rel(here, self.theme_url(t["id"], f"ev-{baseline}-{slug(inst)}"))
-                    tip = (f"{c['label']}; score {fmt_score(c.get('score'))}; {coverage_text(c)}; "
+                    if reviewed(c):
+                        tip = (f"{c['label']} (reviewed {c['review']['date']}; machine: {c.get('machine_label')}); "
+                               f"{coverage_text(c)}")
+                        tds.append(f'<td class="cell lbl-{slug(c["label"])} s3 reviewed">'
+                                   f'{link(href, LABEL_CODES.get(c["label"], "?") + "✓", title=tip)}</td>')
+                        continue
+                    tip = (f"{c['label']} (machine suggestion); score {fmt_score(c.get('score'))}; {coverage_text(c)}; "
                            f"{len(c.get('evidence') or [])} evidence clause(s)")
                     tds.append(f'<td class="cell lbl-{slug(c["label"])}{shade(c.get("score"))}">'
                                f'{link(href, LABEL_CODES.get(c["label"], "?"), title=tip)}</td>')
@@ -495,8 +516,13 @@ class Site:
                     for e in ev]
             evidence = (table(["Provision", "Position", "Stance", "Similarity", "Modality"], rows, "evidence")
                         if rows else '<p class="small">No evidence clauses.</p>')
+            subject = c["instrument"] if c["level"] == "document" else f"family:{c['instrument']}"
+            shown = badge(c["label"]) if reviewed(c) else badge(c["label"], c.get("score"))
+            machine = (f'<p class="small">Machine suggestion: {badge(c.get("machine_label"), c.get("score"))}; the '
+                       "evidence below is the machine's.</p>" if reviewed(c) else "")
             out.append(f'<div class="cellev" id="ev-{esc(b)}-{esc(slug(c["instrument"]))}">'
-                       f'<h3>{esc(self.instrument_name(c["instrument"]))} {badge(c["label"], c.get("score"))}</h3>'
+                       f'<h3>{esc(self.instrument_name(c["instrument"]))} {shown}</h3>'
+                       f'{self.review_mark(c.get("review"), f"cell:{b}/{subject}/{tid}", here)}{machine}'
                        f'<p class="small">Level: {esc(c["level"])}; {esc(coverage_text(c))}; '
                        f'{esc(binding_text(c))}.</p>{evidence}</div>')
         return "\n".join(out)
@@ -653,6 +679,13 @@ class Site:
         if modality(note):
             tags.append(f'<span class="tag modality">{esc(modality(note))}</span>')
         tags += [link(rel(here, self.theme_url(t)), self.theme_label.get(t, t), "tag theme") for t in note.get("themes") or ()]
+        rv = note.get("review")
+        if rv and rv["status"] == "current":
+            tags.append(f'<span class="tag rv-ok" title="{esc(review_title(rv))}">themes reviewed</span>')
+        elif rv:
+            tags.append(f'<span class="tag rv-stale" title="{esc(review_title(rv))}">theme review out of date</span>')
+        elif note.get("themes"):
+            tags.append('<span class="tag rv-machine">themes: machine suggestion</span>')
         al = self.align.get(p["id"])
         if al:
             accepted = sum(l["status"] == "accepted" for l, _, _ in al.links)
@@ -720,8 +753,10 @@ class Site:
                     f"{self.prov_link(here, o, with_doc=self.prov.get(o, {}).get('doc_id') != p['doc_id'])}"
                     f' <span class="small">{esc(fmt_conf(l["score"]))}{"" if l["status"] == "accepted" else " candidate"}</span>'
                     for l, o in items) + "</p>")
-        rows = [[self.prov_link(here, other), esc(r), esc(fmt_conf(l["score"])),
-                 f'<span class="st-{esc(slug(l["status"]))}">{esc(l["status"])}</span>', self.evidence_html(l["evidence"])]
+        rows = [[self.prov_link(here, other), esc(r), "-" if reviewed(l) else esc(fmt_conf(l["score"])),
+                 f'<span class="st-{esc(slug(l["status"]))}">{esc(l["status"])}</span> '
+                 + self.review_mark(l.get("review"), f"link:{l['source_id']}->{l['target_id']}", here),
+                 self.evidence_html(l["evidence"])]
                 for l, other, r in al.shown]
         if rows:
             out.append(table(["Aligned provision", "Relation", "Confidence", "Status", "Evidence"], rows, "links"))
@@ -729,6 +764,30 @@ class Site:
             out.append(f'<p class="small more">{al.more} more link(s): '
                        f'<code>govkb align {esc(p["id"])}</code> or <code>links.jsonl</code></p>')
         return "".join(out) + "</div>"
+
+    def review_mark(self, review: dict | None, subject: str, here: str) -> str:
+        """Whether a person checked this cell or link: "reviewed" with the reason, decisive
+        clauses, reviewer and date; "review out of date" when its text changed since; else
+        "machine suggestion". Each with a link to suggest a correction."""
+        fix = self.correction_link(subject)
+        if not review:
+            return f'<span class="rv rv-machine">machine suggestion</span>{fix}'
+        decisive = ", ".join(self.prov_link(here, pid) if pid in self.prov else esc(pid) for pid in review["decisive"])
+        why = (f'<details class="rv-why"><summary>why</summary><p>{esc(review["reason"])}</p>'
+               f'<p class="small">Decisive: {decisive}. Reviewed by {esc(review["reviewer"])} on '
+               f'{esc(review["date"])} ({esc(review["file"])}).</p></details>')
+        if review["status"] == "current":
+            return f'<span class="rv rv-ok">reviewed: {esc(review_verdict(review))}</span>{why}{fix}'
+        return (f'<span class="rv rv-stale">review out of date since {esc(review.get("stale_since") or "?")}: '
+                f'the text of {esc(", ".join(review.get("changed") or ()))} changed; machine output shown</span>{why}{fix}')
+
+    def correction_link(self, subject: str) -> str:
+        """A link that opens an issue on the project's tracker about ``subject``."""
+        if not self.d.repo_url:
+            return ""
+        query = urlencode({"title": f"Correction: {subject}",
+                           "body": f"Item: {subject}\n\nWhat is wrong, and which clause shows it:\n"})
+        return " " + outbound(f"{self.d.repo_url}/issues/new?{query}", "suggest a correction")
 
     @staticmethod
     def evidence_html(ev) -> str:
@@ -820,6 +879,11 @@ class Site:
                          f'{link(rel(here, "methodology-divergence/"), "the divergence methodology")}.</p>')
         else:
             extra.append(notice("The detailed divergence methodology page is not written yet."))
+        if self.d.review_stats:
+            extra += ['<h2 id="review-figures">Reviews: the figures of this build</h2>',
+                      "<p>What <code>govkb review stats</code> prints for this build (the stale reviews are "
+                      f"listed on the {link(rel(here, 'reviews/'), 'reviews page')}):</p>",
+                      f'<pre class="review-stats">{esc(self.d.review_stats)}</pre>']
         extra.append("<h2>The twelve themes</h2>")
         for t in self.d.themes:
             inc = "".join(f"<li>{esc(x)}</li>" for x in t["includes"])
@@ -827,6 +891,35 @@ class Site:
             extra.append(f'<h3 id="theme-{esc(t["id"])}">{link(rel(here, self.theme_url(t["id"])), t["label"])}</h3>'
                          f"<p>{esc(t['scope'])}</p><p>Includes:</p><ul>{inc}</ul><p>Excludes:</p><ul>{exc}</ul>")
         return text.rstrip() + '\n\n<div class="govkb">\n' + "\n".join(extra) + "\n</div>\n"
+
+    # reviews -------------------------------------------------------------------------
+    def reviews_page(self) -> str:
+        """Reviews: how many there are, the machine's agreement with them, and every review
+        whose text changed since it was written (listed for re-review)."""
+        here = "reviews/"
+        rs = self.d.reviews
+        body = ["<h1>Reviews</h1>",
+                "<p>A review is a person's verdict on a divergence cell, a cross-framework link or a "
+                "provision's themes, written from the texts with a reason and the decisive clauses, and "
+                "pinned to the sha256 of every text it rests on. A current review is shown instead of the "
+                "machine's output (marked <em>reviewed</em>; the machine's output stays beside it); "
+                "everything else is a <em>machine suggestion</em>. When a text changes, its reviews go "
+                "out of date: the machine's output is shown again and the review is listed below until "
+                f"someone re-reads the text. The rules are on the {link(rel(here, 'methodology/'), 'methodology page')}.</p>"]
+        if not rs:
+            return page("Reviews", "\n".join(body + [notice("No reviews in this build.")]))
+        stale = [r for r in rs if r["status"] == "stale"]
+        body.append(f"<h2>Out of date ({len(stale)})</h2>")
+        if stale:
+            rows = [[esc(r["id"]), esc(review_verdict(r)),
+                     ", ".join(self.prov_link(here, p) if p in self.prov else esc(p) for p in r["changed"]),
+                     esc(r["stale_since"]), f'<code>{esc(r["file"])}:{esc(r["line"])}</code>'] for r in stale]
+            body.append(table(["Review", "Verdict", "Changed text", "Out of date since", "File"], rows, "stale-reviews"))
+        else:
+            body.append("<p>None: every review rests on the text it was written about.</p>")
+        body += ["<h2>Agreement of the machine with the reviews</h2>",
+                 f'<pre class="review-stats">{esc(self.d.review_stats)}</pre>']
+        return page("Reviews", "\n".join(body))
 
     # changes -------------------------------------------------------------------------
     def changes_page(self) -> str:
@@ -1008,7 +1101,23 @@ class Alignment:
 
 def _rank(item) -> tuple:
     link = item[0]
-    return (link["status"] != "accepted", -(link["score"] or 0))
+    return (not reviewed(link), link["status"] != "accepted", -(link["score"] or 0))
+
+
+def reviewed(item: dict) -> bool:
+    """Whether a cell or link carries a current review (its verdict is the one shown)."""
+    return bool(item.get("review")) and item["review"]["status"] == "current"
+
+
+def review_verdict(review: dict) -> str:
+    v = review["verdict"]
+    return ", ".join(v) or "no theme" if isinstance(v, list) else str(v)
+
+
+def review_title(review: dict) -> str:
+    """A review in one line, for a tooltip."""
+    return (f"{review_verdict(review)}: {review['reason']} ({review['reviewer']}, {review['date']}"
+            + (f"; out of date since {review['stale_since']}" if review["status"] == "stale" else "") + ")")
 
 
 def select_links(links: list[dict]) -> dict[str, Alignment]:
@@ -1019,6 +1128,8 @@ def select_links(links: list[dict]) -> dict[str, Alignment]:
     direction of another provision's candidate list is left out, as `govkb align` does."""
     seen = defaultdict(list)
     for l in links:
+        if l["status"] == "rejected":   # a reviewer found no counterpart relation
+            continue
         relation = l["relation"]
         seen[l["source_id"]].append((l, l["target_id"], relation))
         if l["status"] == "accepted" or relation in ("explains", "conflicts"):
