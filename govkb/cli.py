@@ -11,7 +11,13 @@ from pathlib import Path
 
 import click
 
+from corpus.model import KINDS as PROVISION_KINDS
+
 DEFAULT_OUT = "out"
+# Values of the search filters, listed in --help (the engine checks them against the build).
+THEME_IDS = ("privacy", "transparency", "content", "safety", "fairness", "accountability", "oversight",
+             "rights", "innovation", "cooperation", "trade", "society")
+MODALITIES = ("prohibition", "obligation", "recommendation", "commitment", "permission", "none")
 
 
 class UserPath(click.Path):
@@ -39,6 +45,7 @@ out_option = click.option(
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="govkb", prog_name="govkb")
 def main():
     """govkb: an open knowledge base that compares AI-governance texts clause by clause.
 
@@ -351,6 +358,12 @@ def align_cmd(provision_id, docs, k, as_json, out):
         unknown = [d for d in docs if kb.document(d) is None]
         if unknown:
             raise click.ClickException(f"unknown document id(s) {', '.join(unknown)}; `govkb corpus list` shows them")
+        if len(rows) < k:   # the stored lists keep ~10 links per provision: ask the vectors for the rest
+            have = {r["other"]["id"] for r in rows} | {provision_id}
+            for c in _engine(out).nearest(provision_id, docs, k - len(rows), exclude=have):
+                rows.append({"source_id": provision_id, "target_id": c["id"], "relation": c["relation"],
+                             "score": c["score"], "status": c["status"], "evidence": c["evidence"],
+                             "other": kb.provision(c["id"])})
     rows = rows[:k]
     if as_json:
         click.echo(json.dumps([{"source_id": r["source_id"], "target_id": r["target_id"],
@@ -454,9 +467,10 @@ def _csv_cell(v):
 @click.argument("query")
 @click.option("--doc", "docs", multiple=True, metavar="DOC_ID", help="Only these instruments (repeatable).")
 @click.option("--family", "families", multiple=True, metavar="F", help="Only these families, e.g. eu, us, cn (repeatable).")
-@click.option("--theme", "themes", multiple=True, metavar="T", help="Only provisions with one of these themes (repeatable).")
-@click.option("--modality", metavar="M", help="Only this modality: obligation, prohibition, permission, recommendation, ...")
-@click.option("--kind", metavar="K", help="Only this kind of provision: article, paragraph, recital, ...")
+@click.option("--theme", "themes", multiple=True, metavar="T",
+              help="Only provisions with one of these themes (repeatable): " + ", ".join(THEME_IDS) + ".")
+@click.option("--modality", metavar="M", help="Only this modality: " + ", ".join(MODALITIES) + ".")
+@click.option("--kind", metavar="K", help="Only this kind of provision: " + ", ".join(sorted(PROVISION_KINDS)) + ".")
 @click.option("--binding/--non-binding", default=None, help="Only binding (or only non-binding) instruments.")
 @click.option("--from", "date_from", metavar="DATE", help="Instruments adopted on or after DATE (2024, 2024-06, 2024-06-13).")
 @click.option("--to", "date_to", metavar="DATE", help="Instruments adopted on or before DATE.")
@@ -505,12 +519,31 @@ def search_cmd(query, docs, families, themes, modality, kind, binding, date_from
         click.echo("No results.")
     else:
         for n, r in enumerate(results, 1):
-            click.echo(f"{n:>3}. {r['doc_short_title']}, {r['pinpoint']}   score {r['score']:.4f}   [{r['id']}]")
+            click.echo(f"{n:>3}. {r['doc_short_title']}, {r['pinpoint']}   {_score_text(r)}   [{r['id']}]")
             click.echo(textwrap.fill(_snippet(r["highlight"] or r["heading"]), 100, initial_indent="     ",
                                      subsequent_indent="     ", break_on_hyphens=False))
+            facts = [f"modality: {r['modality']}" if r.get("modality") and r["modality"] != "none" else "",
+                     f"themes: {', '.join(r['themes'])}" if r.get("themes") else ""]
+            if any(facts):
+                click.echo("     " + "; ".join(f for f in facts if f))
+            kind = "" if r["source_kind"] == "original" else f"; text from a {r['source_kind'].upper()}"
+            click.echo(f"     source: {r['source_url']} (retrieved {r['retrieved_at'][:10]}{kind})")
             if r["aligned"]:
                 click.echo("     aligned: " + "; ".join(f"{a['pinpoint']} ({a['doc_id']}, {a['relation']})"
                                                        for a in r["aligned"]))
+
+
+def _score_text(r: dict) -> str:
+    """A result's score, saying what it is."""
+    kind = r.get("score_kind")
+    if kind == "pinpoint":
+        return "pinpoint match"
+    if kind == "bm25":
+        return f"BM25 {r['score']:.2f}"
+    if kind == "cosine":
+        return f"cosine {r['score']:.3f}"
+    ranks = ", ".join(f"{m} #{r[f'{m}_rank']}" for m in ("keyword", "semantic") if r.get(f"{m}_rank"))
+    return f"fused {r['score']:.4f}" + (f" ({ranks})" if ranks else "")
 
 
 @main.command("show")

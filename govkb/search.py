@@ -2,8 +2,9 @@
 
 Ranking. Each mode ranks candidates (the best ``CANDIDATES``, or ``k`` if larger) and the
 lists are fused by reciprocal rank fusion: ``score = sum over lists of 1 / (RRF_K + rank)``
-with ``RRF_K = 60`` (Cormack et al. 2009), ranks from 1. Keyword and semantic modes use the
-same formula with one list, so a score means the same thing in every mode. A query that
+with ``RRF_K = 60`` (Cormack et al. 2009), ranks from 1. A single-mode search reports its own
+score instead (``score_kind``: ``bm25`` relevance, higher is better, or ``cosine``); a pinpoint
+match says ``pinpoint``. A query that
 names a pinpoint ("Article 50", "Art. 5(1)", "Recital 133", "GOVERN 1.1") is a lookup: the
 provisions with that pinpoint, and their sub-provisions, come first in keyword and hybrid
 mode (``PINPOINT_BONUS`` is added to their fused score). Where several instruments have the
@@ -30,6 +31,9 @@ from pathlib import Path
 import numpy as np
 
 MODES = ("hybrid", "keyword", "semantic")
+# What a result's score is, by mode: BM25 relevance (SQLite's bm25() negated, higher is
+# better), the cosine of the query and provision vectors, or the fused reciprocal rank.
+SCORE_KINDS = {"keyword": "bm25", "semantic": "cosine", "hybrid": "rrf"}
 MAX_QUERY = 2000
 K_MAX = 100
 RRF_K = 60
@@ -42,6 +46,11 @@ MARK = ("«", "»")
 PIN_WORDS = {"art": "article", "arts": "article", "sec": "section", "s": "section", "para": "paragraph",
              "par": "paragraph", "paras": "paragraph", "rec": "recital", "pt": "point", "subpara": "subparagraph"}
 OPERATORS = {"AND", "OR", "NOT", "NEAR"}
+# Kinds that state no rule of their own: never offered as a computed counterpart.
+NO_COUNTERPART_KINDS = {"heading", "footnote", "signature", "adoption-clause", "preamble", "title", "table-row"}
+# Words not worth marking in the results of a search by meaning (they match everywhere).
+STOPWORDS = frozenset("a an and are as at be by for from in into is it its of on or that the their this to "
+                      "with what which who how do does should must may can not".split())
 
 
 class SearchInputError(ValueError):
@@ -99,9 +108,18 @@ def quote_tokens(q: str) -> str:
                     if re.search(r"\w", t) and t not in OPERATORS)
 
 
-def _highlight_query(q: str) -> str:
-    """Any query word (prefix* kept), OR-ed, to mark words in results of every mode."""
-    words = [w for w in re.findall(r"\w+\*?", q) if w.rstrip("*") not in OPERATORS]
+def quote_hyphenated(q: str) -> str:
+    """Hyphenated words outside quotes as FTS5 phrases ("AI-generated" -> '"AI-generated"'): to
+    FTS5 a bare "-" is syntax, to a reader it joins a word."""
+    parts = re.split(r'("[^"]*")', q)
+    return "".join(p if p.startswith('"') else re.sub(r"\w+(?:-\w+)+", lambda m: f'"{m.group(0)}"', p)
+                   for p in parts)
+
+
+def _highlight_query(q: str, stopwords: frozenset = frozenset()) -> str:
+    """Any query word (prefix* kept, ``stopwords`` left out), OR-ed, to mark words in results."""
+    words = [w for w in re.findall(r"\w+\*?", q) if w.rstrip("*") not in OPERATORS
+             and w.rstrip("*").lower() not in stopwords]
     return " OR ".join(f'"{w.rstrip("*")}"' + ("*" if w.endswith("*") else "") for w in words)
 
 
@@ -201,8 +219,10 @@ class SearchEngine:
 
     def _model(self):
         if self._embedder is None:
-            from nlp.embed import Embedder
-            self._embedder = Embedder()   # no vector cache: queries are not worth storing on disk
+            # The NumPy forward pass gives the model's vectors without importing PyTorch (4.5 s
+            # of a one-off CLI query); no vector cache: queries are not worth storing on disk.
+            from nlp.query_encoder import QueryEmbedder
+            self._embedder = QueryEmbedder()
         return self._embedder
 
     def warm(self) -> None:
@@ -339,7 +359,7 @@ class SearchEngine:
             raise SearchUnavailable(f"{self.path} has no full-text index; rebuild with `govkb build`")
         sql = (f"SELECT rowid, bm25({FTS_TABLE}, {', '.join(map(str, FTS_WEIGHTS))}) AS s FROM {FTS_TABLE} "
                f"WHERE {FTS_TABLE} MATCH ? ORDER BY s" + (" LIMIT ?" if mask is None else ""))
-        for attempt in (q, quote_tokens(q)):
+        for attempt in (quote_hyphenated(q), quote_tokens(q)):
             if not attempt:
                 notes.append("the query has no searchable words for keyword search")
                 return [], None
@@ -355,16 +375,16 @@ class SearchEngine:
                 cur.close()
                 return out, attempt
             except sqlite3.OperationalError:
-                if attempt != q:
+                if attempt == quote_tokens(q):
                     raise
                 notes.append("query treated as plain words (it is not valid FTS5 syntax: check quotes, "
                              "parentheses and AND/OR/NOT/NEAR)")
         return [], None
 
-    def _semantic(self, q: str, mask, depth: int) -> list[tuple[int, float]]:
+    def _semantic(self, q: str, mask, depth: int, vec: np.ndarray | None = None) -> list[tuple[int, float]]:
         import faiss
         idx = self._vectors()
-        vec = self._encode(q)
+        vec = self._encode(q) if vec is None else vec
         params = None
         if mask is not None:
             allowed = mask[self._faiss_pos] & (self._faiss_pos >= 0)
@@ -396,7 +416,9 @@ class SearchEngine:
                 bm = dict(lists["keyword"])
                 lists["keyword"] = ([(n, bm.get(n, 0.0)) for n in pins[:depth]]
                                     + [h for h in lists["keyword"] if h[0] not in set(pins)])[:depth]
-        if mode != "keyword":
+        # A pinpoint lookup ("Article 50", "AI Act Art. 5(1)") is answered by the pinpoint and
+        # the words; meaning adds nothing to it, so hybrid mode does not load the vectors.
+        if mode == "semantic" or (mode == "hybrid" and not pins):
             lists["semantic"] = self._semantic(q, mask, depth)
         fused: dict[int, dict] = {}
         for name, ranked in lists.items():
@@ -410,16 +432,20 @@ class SearchEngine:
             fused[n]["score"] += PINPOINT_BONUS
         best = sorted(fused, key=lambda n: (-fused[n]["score"], fused[n]["keyword_rank"] or 1e9,
                                             fused[n]["semantic_rank"] or 1e9))[:k]
-        rows = self._rows(best, q)
+        rows = self._rows(best, q, stopwords=STOPWORDS if mode != "keyword" else frozenset())
         items = []
         for n in best:
             r = rows[n]
-            r.update(fused[n], score=round(fused[n]["score"], 6), pinpoint_match=n in pinset)
+            r.update(fused[n], score=round(fused[n]["score"], 6), pinpoint_match=n in pinset, score_kind="rrf")
+            if mode != "hybrid":   # one list: its own score says more than a fused rank
+                r.update(score=fused[n][f"{mode}_score"], score_kind=SCORE_KINDS[mode])
+            if n in pinset:
+                r["score_kind"] = "pinpoint"
             r["aligned"] = self._aligned(r["id"], r["doc_id"], links) if links else []
             items.append(r)
         return SearchResults(items, notes, fts_query)
 
-    def _rows(self, positions: list[int], q: str) -> dict[int, dict]:
+    def _rows(self, positions: list[int], q: str, stopwords: frozenset = frozenset()) -> dict[int, dict]:
         """Result dicts (without scores) for positions, with highlighted text."""
         if not positions:
             return {}
@@ -437,7 +463,7 @@ class SearchEngine:
                 "highlight": r["text"] or r["heading"], "source_url": d["url"], "retrieved_at": d["retrieved_at"],
                 "source_kind": d["source_kind"], "themes": json.loads(r["themes"]) if r["themes"] else [],
                 "modality": r["modality"], "binding": bool(d["binding"]), "date": d["date"]}
-        hq = _highlight_query(q)
+        hq = _highlight_query(q, stopwords)
         if self.has_fts and hq:
             sql = (f"SELECT rowid, highlight({FTS_TABLE}, 2, ?, ?), highlight({FTS_TABLE}, 1, ?, ?) FROM {FTS_TABLE} "
                    f"WHERE {FTS_TABLE} MATCH ? AND rowid IN ({marks})")
@@ -494,6 +520,29 @@ class SearchEngine:
             r.update(pinpoint=p["pinpoint"], heading=p["heading"], text=p["text"],
                      doc_title=self.docs[r["doc_id"]]["title"])
         return rows
+
+    def nearest(self, prov_id: str, docs, k: int = 10, exclude=()) -> list[dict]:
+        """The provisions of ``docs`` nearest in meaning to ``prov_id`` (cosine of the stored
+        vectors; no model needed), for an instrument into which no link was stored. Titles,
+        headings, footnotes and signatures are left out; so are the ids in ``exclude``."""
+        idx = self._vectors()
+        if prov_id not in idx.pos:
+            return []
+        docs = self._check(docs, sorted(self.docs), "doc")
+        mask = self._mask(docs, (), (), None, None, None, None, None)
+        vec = idx.vector(prov_id).reshape(1, -1)
+        out = []
+        for n, sim in self._semantic("", mask, K_MAX * 3, vec=vec):
+            pid = self.ids[n]
+            if pid in exclude or self.values["kind"][self.codes["kind"][n]] in NO_COUNTERPART_KINDS:
+                continue
+            out.append({"id": pid, "doc_id": self.values["doc"][self.codes["doc"][n]], "relation": "nearest",
+                        "score": round(sim, 4), "status": "computed",
+                        "evidence": {"similarity": round(sim, 4),
+                                     "note": "nearest in meaning; the aligner stored no link to it"}})
+            if len(out) >= k:
+                break
+        return out
 
     def provision(self, prov_id: str) -> dict | None:
         """A provision with citation, provenance, parent, siblings (up to 5 either side),

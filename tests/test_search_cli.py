@@ -48,7 +48,8 @@ def test_search_table_with_filters(out):
     rc, stdout, err = govkb("search", "labels for generated content", "--family", "cn", "--theme", "content",
                             "-k", "3", "--out", str(out))
     assert rc == 0, err
-    assert "AI Content Labeling Measures, Article" in stdout and "score" in stdout and "EU AI Act" not in stdout.split("aligned")[0]
+    assert "AI Content Labeling Measures, Article" in stdout and "fused" in stdout and "EU AI Act" not in stdout.split("aligned")[0]
+    assert "source: https://" in stdout and "themes: content" in stdout   # provenance and facts on every result
 
 
 def test_invalid_syntax_is_a_note_not_an_error(out):
