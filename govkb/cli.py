@@ -413,8 +413,32 @@ def serve_api_cmd(out, host, port, warm, workers, access_log):
     if not loopback:
         click.echo(f"warning: listening on {host}, not 127.0.0.1: other machines can query this API "
                    "(it has no authentication)", err=True)
+    _check_port(host, port)
     from govkb.api import serve
     serve(out, host, port, warm=warm, workers=workers, access_log=access_log)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail with one line when the port is taken (the server libraries print a log and a
+    traceback instead); port 0 asks the system for a free one."""
+    import errno
+    import socket
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        raise click.ClickException(f"cannot listen on {host}: {e.strerror}; pass --host 127.0.0.1") from None
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(addr)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise click.ClickException(f"port {port} is already in use on {host}: stop the other "
+                                           f"server or choose another port with --port") from None
+            raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror}") from None
 
 
 def _engine(out):
@@ -781,6 +805,7 @@ def _site_summary(stats: dict, out) -> str:
 def site_serve(out, host, port):
     """Serve the built site OUT/site/ locally (build it first with `govkb site build`)."""
     from govkb.site import SiteBuildError, serve_site
+    _check_port(host, port)
     try:
         serve_site(out, host, port)
     except SiteBuildError as e:

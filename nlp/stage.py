@@ -66,7 +66,7 @@ def load_checked_reviews(kb: KnowledgeBase, provs: list[dict], reviews_dir: Path
     from corpus import sources
     from nlp import reviews as rv
     from nlp.themes import load_taxonomy
-    reg = sources.REGISTRY
+    reg = sources.declared()
     loaded = rv.load_reviews(reviews_dir, registry_docs=set(reg), families={s.family for s in reg.values()},
                              themes={t.id for t in load_taxonomy()}, relative_to=Path(__file__).parents[1])
     before = {r["id"]: r for r in previous.reviews()} if previous is not None else {}

@@ -306,3 +306,53 @@ def test_conflict_evidence_quotes_both_sentences_escaped(sample_site):
     assert "obligation vs permission" in row
     assert "<q>Deployers shall inform persons. &lt;script&gt;" in row
     assert "<q>Deployers may inform persons.</q>" in row
+
+
+ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});")
+
+
+def double_escaped(site: Path) -> list[tuple[str, str]]:
+    """Text that a reader would see as a literal entity ("&minus;1", "&amp;"): HTML whose text,
+    once unescaped, still holds an entity, i.e. markup escaped twice."""
+    from bs4 import BeautifulSoup
+    found = []
+    for f in html_pages(site):
+        soup = BeautifulSoup(f.read_text(encoding="utf-8"), "html.parser")
+        for node in soup.find_all(string=True):
+            if node.parent.name in ("script", "style"):
+                continue
+            m = ENTITY.search(str(node))
+            if m:
+                found.append((f.relative_to(site).as_posix(), str(node)[max(0, m.start() - 30):m.end() + 10]))
+    return found
+
+
+def test_no_double_escaped_entities(sample_site):
+    """Every page reads as text, not as entities (the home page once showed a literal "&minus;1")."""
+    out, _ = sample_site
+    assert double_escaped(out / "site") == []
+
+
+def test_double_escape_check_can_fail(tmp_path):
+    (tmp_path / "index.html").write_text("<p>runs from &amp;minus;1</p>", encoding="utf-8")
+    assert double_escaped(tmp_path) == [("index.html", "runs from &minus;1")]
+
+
+def test_review_marks_on_cells_links_and_tags(sample_site):
+    """A reviewed cell shows its reviewed label with the reason; a reviewed link says so; a
+    stale theme review is flagged; machine output says it is a suggestion; every mark offers a
+    correction link to the tracker; the reviews page lists the stale review."""
+    site = sample_site[0] / "site"
+    theme = (site / "themes" / "content" / "index.html").read_text()
+    assert "reviewed: divergent" in theme and "Sample Reviewer" in theme and "machine suggestion" in theme
+    assert "Article 1(1) binds providers to mark synthetic content." in theme
+    assert "&lt;script&gt;" in theme and "<script>window.__xss" not in theme
+    assert "issues/new?title=Correction%3A+cell%3Aus-endorsed%2Fxx-act%2Fcontent" in theme
+    matrix = (site / "matrix" / "us-endorsed" / "index.html").read_text()
+    assert matrix.count("cell lbl-divergent s3 reviewed") == 1
+    align = next((site / "alignment").rglob("xx-act/index.html")).read_text()
+    assert "reviewed: narrower" in align
+    inst = (site / "instruments" / "xx-act" / "index.html").read_text()
+    assert "theme review out of date" in inst and "themes: machine suggestion" in inst
+    reviews = (site / "reviews" / "index.html").read_text()
+    assert "theme:xx-act/art-2" in reviews and "Out of date (1)" in reviews

@@ -32,6 +32,12 @@ def _load():
 REGISTRY, OUT_OF_SCOPE = _load()
 
 
+def declared() -> dict[str, Source]:
+    """Every source the family modules declare, even where ``REGISTRY`` was narrowed to a
+    subset for one build: data that names documents (reviews) is checked against this."""
+    return _load()[0]
+
+
 def get(source_id: str) -> Source:
     """The registry entry for ``source_id``; KeyError names the known ids."""
     try:

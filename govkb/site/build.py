@@ -157,12 +157,32 @@ def build_site(out: str | Path, *, search: bool = True, kb_path: Path | None = N
             "total_s": round(t3 - t0, 2), "files_written": written, **page_stats(final)}
 
 
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """The static file server, answering an unknown path with the site's own 404 page (as a
+    static host would) instead of Python's bare error page."""
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format, *args):   # one line per request is noise for a local preview
+        pass
+
+
 def serve_site(out: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve OUT/site with Python's static file server until interrupted."""
     root = Path(out) / "site"
     if not (root / "index.html").is_file():
         raise SiteBuildError(f"no built site in {root}; run `govkb site build --out {out}` first")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler = functools.partial(SiteHandler, directory=str(root))
     with http.server.ThreadingHTTPServer((host, port), handler) as httpd:
         print(f"Serving {root} at http://{host}:{httpd.server_port}/ (Ctrl-C to stop)")
         try:

@@ -387,7 +387,7 @@ class Site:
     def legend(self) -> str:
         """The colour legend of the matrices."""
         items = " ".join(f'{badge(l)} <span class="code">({LABEL_CODES[l]})</span>' for l in LABELS)
-        return (f'<p class="legend">Legend: {items} {badge(None)}. The score runs from &minus;1 '
+        return (f'<p class="legend">Legend: {items} {badge(None)}. The score runs from −1 '
                 "(the instrument departs from the baseline positions) to +1 (it agrees with them); "
                 "darker cells are clearer findings (score further from 0). Not addressed cells have "
                 "no score. Each cell links to its evidence clauses.</p>")
@@ -1115,8 +1115,9 @@ def review_verdict(review: dict) -> str:
 
 
 def review_title(review: dict) -> str:
-    """A review in one line, for a tooltip."""
-    return (f"{review_verdict(review)}: {review['reason']} ({review['reviewer']}, {review['date']}"
+    """A review in one line, for a tooltip (the reason is free text: it goes in the page, not
+    in an attribute)."""
+    return (f"reviewed: {review_verdict(review)} ({review['reviewer']}, {review['date']}"
             + (f"; out of date since {review['stale_since']}" if review["status"] == "stale" else "") + ")")
 
 

@@ -112,6 +112,7 @@ def make_sample_kb(path: str | Path, *, hostile: bool = True, nlp: bool = True, 
                               "binding": {"instrument_binding": int(fam == "eu"), "modalities": {"obligation": 2},
                                           "binding_provisions": 2 if fam == "eu" else 0, "mean_force": 0.9},
                               "evidence": ev})
+        _add_reviews(kb, cells, bad)
         kb.set_divergence("us-endorsed", {"baseline": "us-endorsed", "cells": cells})
     kb.add_change(_change_report(bad))
     kb.add_run({"id": "20260101T000000Z-test", "started_at": "2026-01-01T00:00:00Z",
@@ -119,6 +120,37 @@ def make_sample_kb(path: str | Path, *, hostile: bool = True, nlp: bool = True, 
                 "provisions": len(act) + len(pol) + len(gde), "seconds": 5.0, "notices": "[]"})
     kb.close()
     return path
+
+
+def _review(kind: str, rid: str, verdict, status: str, reason: str, decisive: list[str], **subject) -> dict:
+    return {"id": rid, "kind": kind, "verdict": verdict, "reason": reason, "decisive": decisive,
+            "reviewer": "Sample Reviewer", "date": "2026-01-02", "status": status,
+            "stale_since": "20260101T000000Z-test" if status == "stale" else None,
+            "changed": decisive[:1] if status == "stale" else [], "file": f"nlp/data/reviews/{kind}s/sample.yaml",
+            "line": 1, "sha256": {d: "0" * 64 for d in decisive}, "machine": None, **subject}
+
+
+def _add_reviews(kb: KnowledgeBase, cells: list[dict], bad: str) -> None:
+    """A current cell review (the reviewed label replaces the machine's), a current link review
+    (a machine link confirmed) and a stale theme review, with ``bad`` in every reason."""
+    cell = _review("cell", "cell:us-endorsed/xx-act/content", "divergent", "current",
+                   "Article 1(1) binds providers to mark synthetic content. " + bad, ["xx-act/art-1/par-1"],
+                   baseline="us-endorsed", subject="xx-act", theme="content")
+    for c in cells:
+        if (c["instrument"], c["theme"]) == ("xx-act", "content"):
+            cell["machine"] = c["machine_label"] = c["label"]
+            c.update(label="divergent", review={k: v for k, v in cell.items() if k not in ("sha256", "machine")})
+    link = _review("link", "link:xx-act/art-1/par-1->us-policy/sec-1", "narrower", "current",
+                   "Both concern disclosure of synthetic content; the act's duty is one case of it. " + bad,
+                   ["xx-act/art-1/par-1", "us-policy/sec-1"], source="xx-act/art-1/par-1",
+                   target="us-policy/sec-1", added=False)
+    kb.db.execute("UPDATE links SET relation='narrower', score=1.0, review=?, machine=? WHERE source_id=? AND target_id=?",
+                  (json.dumps(link), json.dumps({"relation": "overlapping", "score": 0.71, "status": "accepted"}),
+                   "xx-act/art-1/par-1", "us-policy/sec-1"))
+    theme = _review("theme", "theme:xx-act/art-2", ["privacy"], "stale", "About lawful processing of personal data. " + bad,
+                    ["xx-act/art-2"], provision="xx-act/art-2")
+    kb.db.execute("UPDATE annotations SET review=? WHERE id='xx-act/art-2'", (json.dumps(theme),))
+    kb.set_reviews([cell, link, theme])
 
 
 def _candidate_links(many: int, per: int) -> list[dict]:
