@@ -219,7 +219,7 @@ def _shape_errors(kind: str, rec, registry_docs: set[str], families: set[str], t
     if missing:
         return errs
     reason = rec["reason"]
-    if not isinstance(reason, str) or len(reason.split()) < 4:
+    if not isinstance(reason, str) or len(reason.split()) < 2:
         errs.append("no reason: write one to three sentences saying why, in your own words")
     if not isinstance(rec["reviewer"], str) or not rec["reviewer"].strip():
         errs.append("no reviewer")
