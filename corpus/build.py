@@ -320,6 +320,8 @@ def _build(out: Path, *, mirror, only, accept_drift, progress, session, stages, 
         for doc_id in carried:
             keys.setdefault(doc_id, last_good.meta(f"doc:{doc_id}") or "")
 
+    log.info("stage corpus: done in %.1f s (%d parsed, %d carried over from the last good build)",
+             time.monotonic() - t0, len(parsed), len(carried))
     fingerprints = {s.name: s.fingerprint() for s in stages}
     pipeline = hashlib.sha256(json.dumps([corpus_code, fingerprints], sort_keys=True).encode()).hexdigest()
     if (skip_unchanged and last_good and not parsed and not report.removed

@@ -1,6 +1,11 @@
-"""Warm, in-process search latency (no CLI) on the full corpus and a synthetic 100k corpus.
+"""Search latency: cold from the command line per mode, then warm in process on the full
+corpus and a synthetic 100k corpus.
 
-    python scripts/bench_search.py --out out [--synthetic 100000] [--repeat 3]
+    python scripts/bench_search.py --out out [--synthetic 100000] [--repeat 3] [--cold-runs 5] [--cold-only]
+
+The cold rows run `govkb search` in a fresh process per query (library imports, opening the
+build, the query encoder) and print each against a bare `python -c "import govkb.cli"` timed
+in the same run.
 
 Prints p50/p95/p99 per mode over a fixed list of 60 queries in three styles (pinpoint and
 boolean lookups, keyword phrases, natural-language questions), each run ``--repeat`` times
@@ -145,16 +150,52 @@ def synthetic(src: Path, n: int, dest: Path, seed: int = 7) -> SearchEngine:
     return SearchEngine(dest)
 
 
+COLD = [("pinpoint (hybrid)", ["Article 50"]), ("keyword", ["watermarking", "--mode", "keyword"]),
+        ("semantic", ["duty to tell users they are talking to a machine", "--mode", "semantic"]),
+        ("hybrid", ["labelling of AI-generated content"])]
+
+
+def cold_cli(out: Path, runs: int) -> dict[str, float]:
+    """Median wall time of a one-off `govkb search` per mode, each in a fresh process (what a
+    counsel waits for at the command line), next to a bare `import govkb.cli` in the same run."""
+    import statistics
+    import subprocess
+    import sys
+
+    def wall(argv: list[str]) -> float:
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            subprocess.run(argv, check=True, capture_output=True)
+            times.append(time.perf_counter() - t)
+        return statistics.median(times)
+
+    res = {"bare import govkb.cli": wall([sys.executable, "-c", "import govkb.cli"])}
+    for name, args in COLD:
+        res[name] = wall([sys.executable, "-m", "govkb.cli", "search", *args, "--out", str(out), "-k", "10"])
+    base = res["bare import govkb.cli"]
+    print(f"\ncold CLI: median of {runs} fresh processes per row (wall time, s)")
+    for name, t in res.items():
+        print(f"  {name:<24} {t:6.2f} s   {t / base:5.1f}x the bare import")
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path(os.environ.get("GOVKB_OUT", "out")))
     ap.add_argument("--synthetic", type=int, default=100_000, help="synthetic corpus size (0 to skip)")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--cold-runs", type=int, default=5, help="fresh processes per cold CLI row (0 to skip)")
+    ap.add_argument("--cold-only", action="store_true", help="only the cold CLI timings")
     args = ap.parse_args()
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                 if l.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
     print(f"machine: {platform.platform()}, {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"SQLite {sqlite3.sqlite_version}")
+    if args.cold_runs:
+        cold_cli(args.out, args.cold_runs)
+    if args.cold_only:
+        return
     results = {}
     with tempfile.TemporaryDirectory(prefix="govkb-bench-") as tmp:
         results["full"] = run(full_corpus(args.out, Path(tmp)), args.repeat, "full corpus")

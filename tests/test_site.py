@@ -356,3 +356,16 @@ def test_review_marks_on_cells_links_and_tags(sample_site):
     assert "theme review out of date" in inst and "themes: machine suggestion" in inst
     reviews = (site / "reviews" / "index.html").read_text()
     assert "theme:xx-act/art-2" in reviews and "Out of date (1)" in reviews
+
+
+def test_a_failed_mkdocs_step_says_what_and_why(tmp_path, monkeypatch):
+    """The tool's own output comes after govkb's one-line account of the failure."""
+    from govkb.site import build as site_build
+    make_sample_kb(tmp_path / "govkb.sqlite")
+    monkeypatch.setattr(site_build, "mkdocs_config",
+                        lambda site, docs, dest: f"site_name: x\ndocs_dir: {tmp_path / 'missing'}\nsite_dir: {dest}\n")
+    with pytest.raises(site_build.SiteBuildError) as e:
+        build_site(tmp_path, search=False)
+    first, rest = str(e.value).split("\n", 1)
+    assert first.startswith("mkdocs build failed (exit 1); likely cause: MkDocs refused")
+    assert "docs_dir" in rest

@@ -149,3 +149,28 @@ def test_alignment_tag_reaches_its_part(server, page):
     assert "more link(s)" in block.inner_text()
     box = block.bounding_box()
     assert box and 0 <= box["y"] < 900, box
+
+
+def test_review_marks_are_visible_and_explain_themselves(server, page):
+    """The reviewed cell reads as reviewed in the matrix and, on its theme page, opens to the
+    reviewer's reason and decisive clause; a machine cell says it is a suggestion; the
+    correction link names the item; the hostile reason stays text."""
+    page.goto(server)
+    cell = page.locator("table.matrix td.cell.reviewed")
+    assert cell.count() == 1 and cell.inner_text().strip() == "D✓"
+    cell.locator("a").click()
+    page.wait_for_load_state("load")
+    assert "/themes/content/" in page.url
+    target = page.locator(":target")
+    assert "reviewed: divergent" in target.inner_text()
+    target.locator("details.rv-why summary").click()
+    why = target.locator("details.rv-why")
+    assert "Article 1(1) binds providers to mark synthetic content." in why.inner_text()
+    assert "<script>window.__xss=1" in why.inner_text() and page.evaluate("window.__xss") is None
+    assert "Sample Reviewer" in why.inner_text() and why.locator("a", has_text="Article 1(1)").count() == 1
+    fix = target.locator("a.outbound", has_text="suggest a correction")
+    assert "issues/new?title=Correction%3A+cell%3Aus-endorsed%2Fxx-act%2Fcontent" in fix.get_attribute("href")
+    machine = page.locator(".cellev", has=page.locator(".rv-machine")).first
+    assert machine.is_visible() and "machine suggestion" in machine.inner_text()
+    page.goto(server + "reviews/")
+    assert "theme:xx-act/art-2" in page.inner_text("table.stale-reviews")

@@ -72,13 +72,26 @@ def mkdocs_config(site: Site, docs_dir: Path, site_dir: Path) -> str:
     return yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
 
 
+# What usually makes each tool fail, said before its own output.
+LIKELY_CAUSES = {
+    "mkdocs build": "MkDocs refused the generated pages or mkdocs.yml (strict mode: a broken link or "
+                    "anchor, a page outside the nav, a bad config value; a path it cannot find)",
+    "pagefind": "Pagefind could not index the built site (its binary from pagefind-bin could not run, "
+                "or the site has no HTML pages)",
+}
+
+
 def _run(cmd: list[str], what: str) -> str:
     # Material prints a banner about its successor on every build unless told not to; it
     # is not a build warning and would only hide real ones.
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    except OSError as e:
+        raise SiteBuildError(f"{what} could not start ({e}); likely cause: {LIKELY_CAUSES.get(what, '?')}") from None
     if proc.returncode != 0:
-        raise SiteBuildError(f"{what} failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
+        raise SiteBuildError(f"{what} failed (exit {proc.returncode}); likely cause: "
+                             f"{LIKELY_CAUSES.get(what, 'see its output')}. Its output:\n{proc.stdout}{proc.stderr}")
     return proc.stdout + proc.stderr
 
 

@@ -390,7 +390,9 @@ class Site:
         return (f'<p class="legend">Legend: {items} {badge(None)}. The score runs from −1 '
                 "(the instrument departs from the baseline positions) to +1 (it agrees with them); "
                 "darker cells are clearer findings (score further from 0). Not addressed cells have "
-                "no score. Each cell links to its evidence clauses.</p>")
+                "no score. ✓ marks a cell whose label a reviewer decided from the texts (the reason is "
+                "with its evidence); the others are machine suggestions. Each cell links to its evidence "
+                "clauses.</p>")
 
     def matrix_html(self, baseline: str, themes: list[dict], here: str) -> str:
         """Instruments grouped by family x themes; family-level rows first in each group."""
