@@ -396,3 +396,14 @@ def test_changes_page_without_reports_and_bounded(tmp_path):
     assert "50 more change(s)" in page and "OUT/reports/changes-" in page
     assert "<script>alert(1)" not in page
     assert 'id="run-x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+
+
+def test_failed_run_report_does_not_claim_no_change():
+    """A run that failed before comparing says so, with what its fetch did, not "no change"."""
+    from govkb.changes import empty_changes, to_markdown
+    report = {"run_id": "r1", "status": "failed", **empty_changes(),
+              "fetch": [{"doc_id": f"d{i}", "outcome": "new", "detail": ""} for i in range(34)],
+              "failures": ["all documents: gate 'site' failed"]}
+    text = to_markdown(report)
+    assert "no change" not in text.lower()
+    assert "**Summary:** the run failed before its build was compared or published (documents: 34 new)." in text

@@ -60,7 +60,10 @@ def built(subset_mirror, tmp_path_factory):
     baseline = root / "baseline.yaml"
     baseline.write_text(BASELINE, encoding="utf-8")
     from nlp.stage import stage as nlp_stage
-    stage = nlp_stage(baseline)
+    # the machine alone: the repository's reviews would replace some of what these tests measure
+    no_reviews = root / "no-reviews"
+    no_reviews.mkdir()
+    stage = nlp_stage(baseline, no_reviews)
     out = root / "out"
     mp = pytest.MonkeyPatch()
     mp.setattr(sources, "REGISTRY", registry)
@@ -70,7 +73,7 @@ def built(subset_mirror, tmp_path_factory):
         # Same positions, different bytes: the stage's inputs changed, so it runs again,
         # but every text it embeds is already in the vector cache.
         baseline.write_text(BASELINE + "# touched\n", encoding="utf-8")
-        third = build_corpus(out, mirror=m, progress=False, stages=[nlp_stage(baseline)])
+        third = build_corpus(out, mirror=m, progress=False, stages=[nlp_stage(baseline, no_reviews)])
     finally:
         mp.undo()
     assert first.ok, first.failures
