@@ -391,10 +391,9 @@ def apply_links(reviews: list[Review], links: list[dict]) -> list[dict]:
             if link is not None:
                 link["review"] = r.public()
             continue
-        if link is None:
+        if link is None:   # not proposed by the machine (nor indexed as its output)
             link = {"source_id": s, "target_id": t, "evidence": {"note": "added by a reviewer; not proposed by the machine"}}
             links.append(link)
-            machine[(s, t)] = link
         else:
             link["machine"] = {**r.machine, "relation": link.get("machine", {}).get("relation", link["relation"])}
         link.update(relation=INVERSE.get(rel, rel) if flip else rel, score=0.0 if rel == "unrelated" else 1.0,
