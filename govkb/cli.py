@@ -381,9 +381,13 @@ def align_cmd(provision_id, docs, k, as_json, out):
         o, ev = r["other"], r["evidence"]
         odoc = kb.document(o["doc_id"])
         terms = ", ".join((ev.get("shared_terms") or [])[:6])
-        click.echo(f"{r['score']:.3f} {r['relation']:<11} {r['status']:<9} {odoc['short_title']}, {o['pinpoint']}")
+        status = "reviewed" if (r.get("review") or {}).get("status") == "current" else r["status"]
+        click.echo(f"{r['score']:.3f} {r['relation']:<11} {status:<9} {odoc['short_title']}, {o['pinpoint']}")
         click.echo(f"      {textwrap.shorten(o['text'] or o['heading'], 110)}")
         click.echo(f"      similarity {ev.get('similarity', 0):.2f}" + (f"; shared terms: {terms}" if terms else ""))
+        if (r.get("review") or {}).get("status") == "current":
+            click.echo(f"      reviewed by {r['review']['reviewer']} ({r['review']['date']}): "
+                       f"{textwrap.shorten(r['review']['reason'], 200)}")
         sents = ev.get("sentences") or []
         if r["relation"] == "conflicts" and len(sents) == 2:   # the two opposite sentences, quoted
             click.echo(f"      {ev.get('type', 'conflict')}: “{textwrap.shorten(sents[0], 110)}”")
