@@ -111,12 +111,13 @@ def load_data(kb_path: str | Path, *, baselines_dir: Path = BASELINES_DIR) -> Si
             docs.append(d)
         # The store exposes one baseline at a time; the ids come from its table.
         names = [r[0] for r in kb.db.execute("SELECT baseline FROM divergence ORDER BY baseline")]
+        reviews = kb.reviews()
         return SiteData(documents=docs, provisions={d["id"]: kb.provisions(d["id"]) for d in docs},
                         notes=kb.annotations(), links=kb.links(),
                         divergences={b: kb.divergence(b) for b in names}, runs=kb.runs(),
                         themes=load_themes(), baselines=load_baselines(baselines_dir),
-                        changes=kb.changes(), reviews=kb.reviews(),
-                        review_stats=format_stats(stats(kb)) if kb.reviews() else "", repo_url=repo_url())
+                        changes=kb.changes(), reviews=reviews,
+                        review_stats=format_stats(stats(kb)) if reviews else "", repo_url=repo_url())
     finally:
         kb.db.close()
 
