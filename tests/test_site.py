@@ -17,9 +17,12 @@ from click.testing import CliRunner
 
 from corpus.store import KnowledgeBase
 from govkb.cli import main
-from govkb.site import build_site, generator
-from govkb.site.generator import TOP_CANDIDATES, TOP_EXPLAINS, Site, load_data, repo_url
-from govkb.site.html import anchor, badge, shade
+from govkb.site import build_site, data
+from govkb.site.data import load_data, repo_url
+from govkb.site.html import anchor, shade
+from govkb.site.links import TOP_CANDIDATES, TOP_EXPLAINS
+from govkb.site.pages import generate, make_site
+from govkb.site.render import macros
 from govkb.site.sample import THEMES, make_sample_kb
 
 MIRROR = Path(__file__).resolve().parents[2] / "shared" / "corpus-mirror"
@@ -170,12 +173,12 @@ def test_degrades_without_nlp(tmp_path):
 
 def test_pagination_keeps_deep_links(tmp_path, monkeypatch):
     make_sample_kb(tmp_path / "govkb.sqlite", many=40, hostile=False)
-    monkeypatch.setattr(generator, "PAGE_BUDGET", 20_000)
-    site = Site(load_data(tmp_path / "govkb.sqlite"))
+    monkeypatch.setattr(data, "PAGE_BUDGET", 20_000)
+    site = make_site(load_data(tmp_path / "govkb.sqlite"))
     parts = site.parts["xx-act"]
     assert len(parts) > 2
     assert [p["id"] for part in parts for p in part] == [p["id"] for p in site.d.provisions["xx-act"]]
-    files = site.files()
+    files = generate(site)
     main_page = files["instruments/xx-act/index.md"]
     assert '"xx-act-art-40":"part-' in main_page      # deeplink.js map on the main page
     n = next(i for i, part in enumerate(parts, 1) if any(p["id"] == "xx-act/art-40" for p in part))
@@ -189,13 +192,13 @@ def test_alignment_pages_bounded_with_many_links(tmp_path, monkeypatch):
     the best few candidates, say how many are left out, and are split into parts under the
     page budget with instrument pages linking to the right part."""
     make_sample_kb(tmp_path / "govkb.sqlite", many=60, candidates=10, hostile=False)
-    monkeypatch.setattr(generator, "PAGE_BUDGET", 20_000)
+    monkeypatch.setattr(data, "PAGE_BUDGET", 20_000)
     stats = build_site(tmp_path, search=False)
-    site = Site(load_data(tmp_path / "govkb.sqlite"))
+    site = make_site(load_data(tmp_path / "govkb.sqlite"))
     assert len(site.d.links) > 600
     parts = site.align_parts["xx-act"]
     assert len(parts) > 2
-    files = site.files()
+    files = generate(site)
     pages = [k for k in files if k.startswith("alignment/xx-act/")]
     assert len(pages) == len(parts)
     # The budget bounds the provision blocks; intro, part list and front matter add a few KB.
@@ -219,6 +222,7 @@ def test_alignment_pages_bounded_with_many_links(tmp_path, monkeypatch):
 def test_signed_scores_shade_by_magnitude(sample_site):
     assert shade(None) == "" and shade(0.05) == " s0" and shade(-0.05) == " s0"
     assert shade(-0.92) == shade(0.92) == " s4" and shade(-1.0) == " s4" and shade(0.5) == " s2"
+    badge = macros(None, "").badge
     assert badge("divergent", -0.92) == '<span class="lbl lbl-divergent s4">divergent -0.92</span>'
     assert badge("not addressed", None) == '<span class="lbl lbl-not-addressed">not addressed</span>'
     out, _ = sample_site
@@ -234,8 +238,8 @@ def test_signed_scores_shade_by_magnitude(sample_site):
 
 def test_downloads_publish_a_subset_of_links(tmp_path):
     make_sample_kb(tmp_path / "govkb.sqlite", many=30, candidates=10, hostile=False)
-    site = Site(load_data(tmp_path / "govkb.sqlite"))
-    files = site.files()
+    site = make_site(load_data(tmp_path / "govkb.sqlite"))
+    files = generate(site)
     published = json.loads(files["downloads/links.json"])
     every = site.d.links
     key = lambda l: (l["source_id"], l["target_id"], l["relation"])

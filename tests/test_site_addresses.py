@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from govkb.site import build_site, generator
+from govkb.site import build_site, data
 from govkb.site.sample import make_sample_kb
 from tests.conftest import FIXTURES
 
@@ -50,7 +50,7 @@ def built(tmp_path_factory):
     parted = tmp_path_factory.mktemp("addr-parts")
     make_sample_kb(parted / "govkb.sqlite", many=60, candidates=10)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(generator, "PAGE_BUDGET", 40_000)
+        mp.setattr(data, "PAGE_BUDGET", 40_000)
         build_site(parted, search=False)
     out["parts"] = addresses(parted / "site")
     if os.environ.get("GOVKB_WRITE_ADDRESSES"):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from govkb.site import build_site, generator
+from govkb.site import build_site, data
 from govkb.site.sample import make_sample_kb
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -31,12 +31,12 @@ def server(tmp_path_factory):
     out = tmp_path_factory.mktemp("browser-site")
     make_sample_kb(out / "govkb.sqlite", many=60, candidates=10)
     # A small page budget splits the sample act into parts, so deep links must cross pages.
-    old = generator.PAGE_BUDGET
-    generator.PAGE_BUDGET = 40_000
+    old = data.PAGE_BUDGET
+    data.PAGE_BUDGET = 40_000
     try:
         build_site(out)
     finally:
-        generator.PAGE_BUDGET = old
+        data.PAGE_BUDGET = old
     handler = functools.partial(_QuietHandler, directory=str(out / "site"))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()

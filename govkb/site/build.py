@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from govkb.site.generator import Site, load_data
+from govkb.site.data import Site, load_data
+from govkb.site.pages import generate, make_site, nav
 
 REPO = Path(__file__).resolve().parents[2]
 MKDOCS_YML = REPO / "mkdocs.yml"
@@ -68,7 +69,7 @@ def mkdocs_config(site: Site, docs_dir: Path, site_dir: Path) -> str:
     cfg = yaml.safe_load(MKDOCS_YML.read_text(encoding="utf-8"))
     # MkDocs reads relative directories against the config file, not the working directory
     cfg.update(docs_dir=os.path.abspath(docs_dir), site_dir=os.path.abspath(site_dir),
-               nav=[n for n in site.nav() if n])
+               nav=[n for n in nav(site) if n])
     return yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
 
 
@@ -143,8 +144,8 @@ def build_site(out: str | Path, *, search: bool = True, kb_path: Path | None = N
     if not kb.is_file():
         raise SiteBuildError(f"no knowledge base at {kb}; run `govkb corpus build --out {out}` first")
     t0 = time.perf_counter()
-    site = Site(load_data(kb), hand_pages())
-    files: dict[str, str | bytes] = {**site.files(), **assets()}
+    site = make_site(load_data(kb), hand_pages())
+    files: dict[str, str | bytes] = {**generate(site), **assets()}
     src = out / ".site-src"
     staging = out / ".site-staging"
     written = sync_tree(src / "docs", files)
