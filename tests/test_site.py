@@ -373,3 +373,61 @@ def test_a_failed_mkdocs_step_says_what_and_why(tmp_path, monkeypatch):
     first, rest = str(e.value).split("\n", 1)
     assert first.startswith("mkdocs build failed (exit 1); likely cause: MkDocs refused")
     assert "docs_dir" in rest
+
+
+# Keys whose values are identifiers or closed vocabularies the pages look up or compare
+# (poisoning them would change what is shown, not how); every other string is text.
+STRUCTURAL = {"id", "doc_id", "parent_id", "source_id", "target_id", "provision_id", "position_id", "theme",
+              "themes", "instrument", "family", "level", "status", "relation", "baseline", "new_id", "op",
+              "citations", "added", "removed"}
+PROBE = '<b class="probe-{}">\'"&amp;</b>'
+
+
+def poison(value, key=None, seen=None):
+    """``value`` with a probe naming its key appended to every text string, recursively;
+    ``seen`` collects the keys poisoned."""
+    if isinstance(value, str):
+        if key in STRUCTURAL:
+            return value
+        seen.add(key)
+        return value + PROBE.format(key)
+    if isinstance(value, dict):
+        return {k: poison(v, k, seen) for k, v in value.items()}
+    if isinstance(value, list):
+        return [poison(v, key, seen) for v in value]
+    return value
+
+
+def test_scraped_text_never_reaches_the_page_unescaped(tmp_path):
+    """Every text value the site reads (titles, pinpoints, headings, provision text, theme and
+    baseline text, evidence, reviews, change reports, URLs...) is given a live <b> element;
+    no generated page carries one, and the common fields show it escaped. The only values
+    templates print unescaped are Markup: their macros' output and tojson; nothing in the
+    site's code or templates may mark anything else safe."""
+    make_sample_kb(tmp_path / "govkb.sqlite", hostile=False)
+    clean = load_data(tmp_path / "govkb.sqlite")
+    for l in clean.links:   # load_data leaves it as JSON text; the probes go into its strings
+        l["evidence"] = json.loads(l["evidence"])
+    seen: set = set()
+    fields = {f: poison(getattr(clean, f), None, seen) for f in ("documents", "notes", "links", "divergences", "runs",
+                                                                 "themes", "baselines", "changes", "reviews")}
+    fields["provisions"] = {d: poison(ps, None, seen) for d, ps in clean.provisions.items()}
+    site = make_site(data.SiteData(**fields, review_stats=clean.review_stats + PROBE.format("review_stats"),
+                                   repo_url=clean.repo_url))
+    files = generate(site)
+    pages = {k: v for k, v in files.items() if k.endswith((".md", ".xml"))}
+    assert len(pages) >= 30    # every page type, twelve theme pages, the feed
+    for path, text in pages.items():
+        assert '<b class="probe-' not in text, (path, text[text.index('<b class="probe-') - 200:][:400])
+    shown = "".join(pages.values())
+    for key in ("title", "short_title", "publisher", "pinpoint", "heading", "text", "label", "scope", "stance",
+                "reason", "reviewer", "note", "sentences", "shared_terms", "warnings", "urls", "review_stats"):
+        assert key in seen | {"review_stats"}
+        assert f"&lt;b class=&#34;probe-{key}&#34;&gt;" in shown, key
+    assert {"includes", "verdict", "decisive", "changed", "modality"} <= seen
+    # The markers of markup printed as is: none outside Jinja's own macros and tojson.
+    root = Path(__file__).resolve().parents[1] / "govkb" / "site"
+    code = "".join(p.read_text(encoding="utf-8") for p in root.rglob("*.py"))
+    templates = "".join(p.read_text(encoding="utf-8") for p in (root / "templates").glob("*.html"))
+    assert "Markup(" not in code and "|safe" not in code.replace(" ", "")
+    assert not re.search(r"\|\s*safe\b|autoescape\s+false|autoescape=False", templates + code)

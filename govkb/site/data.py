@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 import yaml
+from markupsafe import Markup
 
 from corpus.store import KnowledgeBase
 from govkb.review import format_stats, stats
@@ -120,7 +121,8 @@ def md_path(url: str) -> str:
 
 
 # Renders one provision's alignment block for the page at a URL: (site, url) -> (provision -> markup).
-BlockRenderer = Callable[["Site", str], Callable[[dict], str]]
+# The markup is a template macro's output: Markup, built by the template from escaped parts.
+BlockRenderer = Callable[["Site", str], Callable[[dict], Markup]]
 
 
 class Site:
@@ -163,7 +165,7 @@ class Site:
         # URL; a provision's links weigh far more than its text, hence the measured sizes.
         self.align_parts: dict[str, list[list[dict]]] = {}
         self.align_url_of: dict[str, str] = {}
-        self.align_first: dict[str, str] = {}     # blocks as rendered for the instrument's first page
+        self.align_first: dict[str, Markup] = {}  # blocks as rendered for the instrument's first page
         for doc, ps in data.provisions.items():
             linked = [p for p in ps if p["id"] in self.align]
             if not linked:

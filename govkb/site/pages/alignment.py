@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+from markupsafe import Markup
+
 from govkb.site.data import Site, align_url, md_path
 from govkb.site.html import fmt_conf, shorten, slug
 from govkb.site.links import EXPLAIN_RELATIONS, reviewed
@@ -37,7 +39,7 @@ def pages(site: Site) -> dict[str, str]:
     return out
 
 
-def block_renderer(site: Site, here: str) -> Callable[[dict], str]:
+def block_renderer(site: Site, here: str) -> Callable[[dict], Markup]:
     """Renders one provision's alignment block (the ``block`` macro of alignment_blocks.html) for
     the page at ``here``."""
     return macros(site, here, "alignment_blocks.html", block_view=block_view).block
