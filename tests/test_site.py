@@ -272,7 +272,13 @@ def test_cli_build(tmp_path):
     res = CliRunner().invoke(main, ["site", "build", "--out", str(tmp_path), "--no-search"])
     assert res.exit_code == 0, res.output
     assert "Site built in" in res.output and "largest page" in res.output
+    assert "no previous build to compare with" in res.output
     assert (tmp_path / "site/index.html").is_file()
+    # A rebuild reads its time against the one before it.
+    first = re.search(r"Site built in ([\d.]+) s \(generate ([\d.]+) s", res.output).groups()
+    again = CliRunner().invoke(main, ["site", "build", "--out", str(tmp_path), "--no-search"])
+    assert again.exit_code == 0, again.output
+    assert f"the previous build: {first[0]} s, generate {first[1]} s)" in again.output
 
 
 @pytest.mark.slow

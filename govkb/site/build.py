@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 MKDOCS_YML = REPO / "mkdocs.yml"
 HAND_DOCS = REPO / "docs"
 ASSETS = Path(__file__).with_name("assets")
+TIMES = "timings.json"   # in OUT/.site-src: the last successful build's timings
 
 
 class SiteBuildError(RuntimeError):
@@ -167,8 +169,21 @@ def build_site(out: str | Path, *, search: bool = True, kb_path: Path | None = N
         final.rename(old)
     staging.rename(final)
     shutil.rmtree(old, ignore_errors=True)
-    return {"generate_s": round(t1 - t0, 2), "mkdocs_s": round(t2 - t1, 2), "pagefind_s": round(t3 - t2, 2),
-            "total_s": round(t3 - t0, 2), "files_written": written, **page_stats(final)}
+    times = {"generate_s": round(t1 - t0, 2), "mkdocs_s": round(t2 - t1, 2), "pagefind_s": round(t3 - t2, 2),
+             "total_s": round(t3 - t0, 2)}
+    previous = previous_times(src)
+    (src / TIMES).write_text(json.dumps(times), encoding="utf-8")
+    return {**times, "previous_generate_s": previous.get("generate_s"), "previous_total_s": previous.get("total_s"),
+            "files_written": written, **page_stats(final)}
+
+
+def previous_times(src: Path) -> dict:
+    """The timings of the last successful build of this OUT ({} before the first one), so that
+    a build can be read against the one before it (a slower generator shows at once)."""
+    try:
+        return json.loads((src / TIMES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
