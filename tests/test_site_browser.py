@@ -58,7 +58,15 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, tmp_path, request):
+def artifacts(tmp_path) -> Path:
+    """Where screenshots go: $GOVKB_ARTIFACTS, else the test's temporary directory."""
+    shots = Path(os.environ.get("GOVKB_ARTIFACTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    return shots
+
+
+@pytest.fixture
+def page(browser, artifacts, request):
     """A fresh page recording dialogs and console errors; screenshot on teardown."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = ctx.new_page()
@@ -67,9 +75,7 @@ def page(browser, tmp_path, request):
     pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     yield pg
-    shots = Path(os.environ.get("GOVKB_ARTIFACTS", tmp_path))
-    shots.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(shots / f"site-{request.node.name}.png"), full_page=False)
+    pg.screenshot(path=str(artifacts / f"site-{request.node.name}.png"), full_page=False)
     assert pg.errors == [], pg.errors
     ctx.close()
 
@@ -174,3 +180,34 @@ def test_review_marks_are_visible_and_explain_themselves(server, page):
     assert machine.is_visible() and "machine suggestion" in machine.inner_text()
     page.goto(server + "reviews/")
     assert "theme:xx-act/art-2" in page.inner_text("table.stale-reviews")
+
+
+def test_front_page_leads_with_the_core_matrix(server, page, artifacts):
+    """At 1400x1000 the first screen answers "where does each framework stand on privacy,
+    transparency and content against the US positions?": the core matrix first, above the
+    explanation, a line per family, the date of the build and what changed since the last."""
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(server)
+    page.wait_for_load_state("load")
+    article = page.locator("article")
+    assert article.locator("h1").first.inner_text().startswith("Privacy, transparency and content against the US")
+    matrix = article.locator("table.matrix")
+    assert matrix.count() == 1 and article.locator("table").first.get_attribute("class") == "matrix"
+    box = matrix.bounding_box()
+    assert box["y"] < 300 and box["y"] + box["height"] <= 1000, box
+    explanation = page.locator("#how-to-read-the-matrices").bounding_box()
+    assert explanation["y"] > box["y"] + box["height"]
+    families = page.locator("ul.families li")
+    assert families.all_inner_texts() == [
+        "European Union: divergent on privacy; partially aligned on transparency; aligned on content",
+        "OECD: divergent on privacy; partially aligned on transparency; aligned on content"]
+    build = page.locator(".home-lead .stats").first
+    assert "Last build: 2026-01-01T00:00:05Z" in build.inner_text()
+    changed = page.locator(".home-lead .changed")
+    assert "Since the previous build (20251231T000000Z-test): 1 document(s) removed" in changed.inner_text()
+    for el in (families.last, build, changed):
+        b = el.bounding_box()
+        assert b and b["y"] + b["height"] <= 1000, b
+    page.screenshot(path=str(artifacts / "site-front-page-1400x1000.png"))
+    changed.locator("a", has_text="What changed").click()
+    page.wait_for_url("**/changes/#run-20260101T000000Z-test")
