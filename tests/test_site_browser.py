@@ -211,3 +211,42 @@ def test_front_page_leads_with_the_core_matrix(server, page, artifacts):
     page.screenshot(path=str(artifacts / "site-front-page-1400x1000.png"))
     changed.locator("a", has_text="What changed").click()
     page.wait_for_url("**/changes/#run-20260101T000000Z-test")
+
+
+def test_header_search_finds_watermark_on_an_instrument_page(server, page):
+    """The search box in the header of an instrument page finds the sample act's watermark
+    clause as one types (hostile text in the excerpt stays text) and leads to it; Enter opens
+    the search page, which keeps its filters. Every request stays on this site."""
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(server + "instruments/us-policy/")
+    box = page.locator("#header-search-input")
+    assert box.is_visible() and box.bounding_box()["y"] < 60      # in the header bar
+    box.fill("watermark")
+    results = page.locator("#header-search-results .pagefind-modular-list-result")
+    results.first.wait_for()
+    assert page.locator("#header-search-summary").inner_text().endswith("results for watermark")
+    act = results.filter(has=page.locator("a.pagefind-modular-list-link", has_text="Invented Act"))
+    assert act.count() == 1 and "such as a watermark" in act.locator(".pagefind-modular-list-excerpt").inner_text()
+    assert page.evaluate("window.__xss") is None and page.dialogs == []
+    assert page.locator("#header-search input[type=checkbox]").count() == 0    # no filters in the header
+    act.locator("a").click()
+    page.wait_for_url("**/instruments/xx-act/")
+    assert "such as a watermark" in page.inner_text("article")
+    box.fill("watermark")
+    results.first.wait_for()
+    box.press("Enter")
+    page.wait_for_url("**/search/?q=watermark")
+    page.locator("#search .pagefind-ui__result").first.wait_for()
+    assert page.locator("#header-search").is_hidden()          # the page's own interface only
+    assert page.locator("#search summary", has_text="theme").count() == 1
+    assert all(u.startswith(server) for u in requests), [u for u in requests if not u.startswith(server)]
+
+
+@pytest.mark.parametrize("path", ["", "matrix/us-endorsed/", "themes/privacy/", "alignment/xx-act/", "changes/",
+                                  "downloads/", "methodology/", "reviews/", "compare/", "404.html"])
+def test_every_page_has_the_header_search(server, page, path):
+    page.goto(server + path)
+    page.wait_for_load_state("load")
+    assert page.locator("header #header-search-input").is_visible()
+    assert page.evaluate("typeof PagefindModularUI.Instance") == "function"

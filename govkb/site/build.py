@@ -69,9 +69,12 @@ def assets() -> dict[str, bytes]:
 def mkdocs_config(site: Site, docs_dir: Path, site_dir: Path) -> str:
     """The repository's mkdocs.yml with the generated nav and this build's directories."""
     cfg = yaml.safe_load(MKDOCS_YML.read_text(encoding="utf-8"))
-    # MkDocs reads relative directories against the config file, not the working directory
+    # MkDocs reads relative directories against the config file, not the working directory;
+    # the generated config is elsewhere, so the theme overrides are named from mkdocs.yml's.
     cfg.update(docs_dir=os.path.abspath(docs_dir), site_dir=os.path.abspath(site_dir),
                nav=[n for n in nav(site) if n])
+    if cfg["theme"].get("custom_dir"):
+        cfg["theme"]["custom_dir"] = str((MKDOCS_YML.parent / cfg["theme"]["custom_dir"]).resolve())
     return yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
 
 
