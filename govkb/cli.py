@@ -795,8 +795,10 @@ def site_build(out, no_search):
 
 
 def _site_summary(stats: dict, out) -> str:
+    before = (f"; the previous build: {stats['previous_total_s']:.1f} s, generate {stats['previous_generate_s']:.1f} s"
+              if stats.get("previous_total_s") is not None else "; no previous build to compare with")
     return (f"Site built in {stats['total_s']:.1f} s (generate {stats['generate_s']:.1f} s, "
-            f"mkdocs {stats['mkdocs_s']:.1f} s, pagefind {stats['pagefind_s']:.1f} s) -> {out}/site/\n"
+            f"mkdocs {stats['mkdocs_s']:.1f} s, pagefind {stats['pagefind_s']:.1f} s{before}) -> {out}/site/\n"
             f"{stats['pages']} pages, {stats['html_bytes'] / 1e6:.1f} MB of HTML, site "
             f"{stats['site_bytes'] / 1e6:.1f} MB; largest page {stats['largest_page']} "
             f"({stats['largest_bytes'] / 1e6:.2f} MB); {stats['files_written']} source files rewritten")
