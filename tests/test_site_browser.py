@@ -224,9 +224,10 @@ def test_header_search_finds_watermark_on_an_instrument_page(server, page):
     assert box.is_visible() and box.bounding_box()["y"] < 60      # in the header bar
     box.fill("watermark")
     results = page.locator("#header-search-results .pagefind-modular-list-result")
-    results.first.wait_for()
-    assert page.locator("#header-search-summary").inner_text().endswith("results for watermark")
+    # Pagefind renders results one by one as their fragments load: wait for the one we check.
     act = results.filter(has=page.locator("a.pagefind-modular-list-link", has_text="Invented Act"))
+    act.first.wait_for()
+    assert page.locator("#header-search-summary").inner_text().endswith("results for watermark")
     assert act.count() == 1 and "such as a watermark" in act.locator(".pagefind-modular-list-excerpt").inner_text()
     assert page.evaluate("window.__xss") is None and page.dialogs == []
     assert page.locator("#header-search input[type=checkbox]").count() == 0    # no filters in the header
