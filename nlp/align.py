@@ -27,7 +27,8 @@ Jaccard of the headings' key terms); the score is logistic(a * rank score + b) (
 fitted on the structural-pairs development set: read it as the chance that the candidate is
 the same provision of the same lineage; across publishers no gold exists to calibrate on.
 
-Recital -> article (``align_recitals``): hubness-corrected cosine (CSLS) + explicit references
+Recital -> article (``align_recitals``): hubness-corrected cosine (CSLS) smoothed over neighbouring
+recitals + explicit references
 + a monotone position prior; conflicts (``detect_conflicts``): opposite modalities on the same
 act and addressee. Parameters and their provenance are in the YAML.
 """
@@ -587,12 +588,25 @@ def score_recitals(provisions: list[dict], vectors: np.ndarray, *, doc_id: str, 
             elif (quoted & defined[j]) or (rannex & annexes[j]):
                 ref[i, j] = 0.5
     hub = _csls(sim, rp["hubness_k"])
-    pos = _position_prior(hub + rp["weights"]["cross_ref"] * ref, rp["position_scale"])
+    run = _neighbour_smoothed(hub, rp["neighbours"])
+    pos = _position_prior(run + rp["weights"]["cross_ref"] * ref, rp["position_scale"])
     w = rp["weights"]
-    combined = w["similarity"] * hub + w["cross_ref"] * ref + w["position"] * pos
+    combined = w["similarity"] * run + w["cross_ref"] * ref + w["position"] * pos
     return {"recitals": [provisions[n] for n in rec], "articles": [provisions[n] for n in art],
-            "article_text": full, "similarity": sim, "hubness": hub, "cross_ref": ref, "position": pos,
-            "combined": combined}
+            "article_text": full, "similarity": sim, "hubness": hub, "run": run, "cross_ref": ref,
+            "position": pos, "combined": combined}
+
+
+def _neighbour_smoothed(score: np.ndarray, beta: float) -> np.ndarray:
+    """(score + beta x the better of the recital's two neighbours' scores) / (1 + beta), per
+    article. Recitals come in runs on one subject (a preamble explains an article over
+    several consecutive recitals), so a recital whose neighbour matches an article well is
+    more likely to explain it than its own wording alone shows."""
+    if beta <= 0 or score.shape[0] < 2:
+        return score
+    low = np.full((1, score.shape[1]), -np.inf, dtype=score.dtype)
+    best = np.maximum(np.vstack([score[1:], low]), np.vstack([low, score[:-1]]))
+    return (score + beta * best) / (1 + beta)
 
 
 def _csls(sim: np.ndarray, k: int) -> np.ndarray:

@@ -4,8 +4,9 @@ Prints, with each set's name and size and the machine:
 - AI Act recital -> article (gold/ai-act-article-recitals, Zenner and FLI lists): for each
   article with gold recitals, all recitals ranked by ``score_recitals``; recall@1/3/5/10 over
   gold pairs (micro; the target) and averaged over articles (macro), and MRR (mean over
-  articles of 1 / rank of the first gold recital); with the ablations (wording only, + cross
-  references, + position) so that each component's share is visible.
+  articles of 1 / rank of the first gold recital); with the ablations (wording only, hubness
+  correction, smoothing over neighbouring recitals, + cross references, + position) so that
+  each component's share is visible.
 - structural pairs (gold/structural-pairs): for each gold source, the units of the target
   document ranked by cosine (what ``govkb align ID --doc DOC`` shows); top-1, the gold
   counterpart's relation and score.
@@ -158,7 +159,8 @@ def recitals(provisions, V, prm, fit: bool) -> str:
     w = prm["recitals"]["weights"]
     variants = [("wording only (cosine)", s["similarity"]),
                 ("wording, hubness-corrected (CSLS)", s["hubness"]),
-                ("CSLS + cross-refs", w["similarity"] * s["hubness"] + w["cross_ref"] * s["cross_ref"]),
+                ("CSLS smoothed over neighbouring recitals", s["run"]),
+                ("smoothed CSLS + cross-refs", w["similarity"] * s["run"] + w["cross_ref"] * s["cross_ref"]),
                 ("wording + cross-refs + position (the aligner)", s["combined"])]
     out = [f"  {len(s['articles'])} articles x {len(rids)} recitals scored in {time.perf_counter() - t0:.2f} s"]
     for label, M in variants:
