@@ -10,9 +10,10 @@ _US = USRelation(
     citation=f"{_URL} (Adherents)")
 _CHECKED = "2026-12-05"
 _HISTORY = f"{_URL} (History), and the revised text's own print ('as amended on 8 November 2023 and 3 May 2024')"
-_REVISED = Act("OECD Recommendation of the Council on Artificial Intelligence (OECD/LEGAL/0449), as revised "
-               "by the Council at Ministerial level on 3 May 2024", "2024-05-03", _URL,
-               note="after an amendment of the AI system definition by the Council on 8 November 2023")
+_REVISED = Act("the Recommendation of the Council on Artificial Intelligence (OECD/LEGAL/0449) as amended on "
+               "8 November 2023 and 3 May 2024", "2024-05-03", _URL,
+               note="revised by the Council at Ministerial level on 3 May 2024, after the Council amended "
+                    "the AI system definition on 8 November 2023")
 _BINDS = ("no one legally: an OECD Council Recommendation; Adherents (OECD Members and "
           "adhering non-Members) commit politically to implement it")
 # Kinds from the parser (corpus/parsers/oecd_pdf.py): Background Information becomes a
@@ -72,8 +73,8 @@ SOURCES: list[Source] = [
                  "with the United States among the Members.",
             citation=f"{_URL} (Adherents; History)")),
         status=Status(status="non-binding", checked=_CHECKED, source=_HISTORY,
-                      supersedes=(Act("OECD Recommendation of the Council on Artificial Intelligence "
-                                      "(OECD/LEGAL/0449), as adopted on 22 May 2019", "2019-05-22", _URL,
+                      supersedes=(Act("the Recommendation of the Council on Artificial Intelligence "
+                                      "(OECD/LEGAL/0449) as adopted on 22 May 2019", "2019-05-22", _URL,
                                       note="in the corpus as oecd-ai-2019"),),
                       note="The current text of the Recommendation; Adherents commit to it politically."),
         notes="2024 renames principle 1.2 and recommendations 2.2 and 2.3 and moves "

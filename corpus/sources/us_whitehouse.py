@@ -18,8 +18,8 @@ _MD_NOTE = ("Mirror copy is a markdown conversion of the whitehouse.gov page (wh
 
 
 _CHECKED = "2026-12-05"
-_EO_14148 = Act("Executive Order 14148 of January 20, 2025 (Initial Rescissions of Harmful Executive Orders and "
-                "Actions), Sec. 2", "2025-01-20",
+_EO_14148 = Act("Executive Order 14148 (Initial Rescissions of Harmful Executive Orders and Actions), Sec. 2",
+                "2025-01-20",
                 "https://www.whitehouse.gov/presidential-actions/2025/01/"
                 "initial-rescissions-of-harmful-executive-orders-and-actions/")
 
