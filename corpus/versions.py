@@ -56,27 +56,47 @@ def provenance(doc: dict, version_id: str) -> dict:
             "source_kind": doc["source_kind"]}
 
 
-def _in_preamble(p: Provision, by_id: dict[str, Provision]) -> bool:
-    while p is not None:
-        if p.kind == "preamble":
-            return True
-        p = by_id.get(p.parent_id) if p.parent_id else None
-    return False
+# What consolidated texts leave out and the document keeps from the original: the
+# preamble (citations, recitals, enacting formula) and the signatures under the final
+# formula, by the ids corpus.parsers.eurlex_html gives them. Footnotes are the version's
+# own: a consolidated text numbers its footnotes afresh.
+CARRIED_ROOTS = ("preamble", "final")
+
+
+def _root(p: Provision, by_id: dict[str, Provision]) -> Provision:
+    while p.parent_id and p.parent_id in by_id:
+        p = by_id[p.parent_id]
+    return p
 
 
 def compose(original: ParseResult, consolidated: ParseResult, version_id: str) -> ParseResult:
     """The document at its consolidated version: every provision of the consolidated text,
-    and the original's preamble (citations, recitals, enacting formula), which consolidated
-    texts leave out, placed after the title. Each provision says which version it is from."""
+    and what consolidated texts leave out of the original (``CARRIED_ROOTS``), each placed
+    after its parent's sub-provisions (the preamble after the title). Each provision says
+    which version its words are from."""
+    doc_id = original.provisions[0].doc_id if original.provisions else ""
+    roots = {f"{doc_id}/{r}" for r in CARRIED_ROOTS}
     cons_ids = {p.id for p in consolidated.provisions}
     by_id = {p.id: p for p in original.provisions}
-    carried = [p for p in original.provisions if p.id not in cons_ids and _in_preamble(p, by_id)]
-    head = [p for p in consolidated.provisions if p.kind == "heading" and p.parent_id is None][:1]
-    rest = [p for p in consolidated.provisions if p not in head]
-    out = []
-    for p, version in [(p, version_id) for p in head] + [(p, ORIGINAL) for p in carried] + \
-                      [(p, version_id) for p in rest]:
-        q = Provision(**{**p.to_dict(), "order": len(out), "version": version})
-        out.append(q)
-    body = " ".join([consolidated.body_text] + [p.text for p in carried if p.text])
+    carried = [p for p in original.provisions if p.id not in cons_ids and _root(p, by_id).id in roots]
+    out = [Provision(**{**p.to_dict(), "version": version_id}) for p in consolidated.provisions]
+    parents = {p.id: p.parent_id for p in out}
+
+    def under(pid: str | None, ancestor: str) -> bool:
+        while pid:
+            if pid == ancestor:
+                return True
+            pid = parents.get(pid)
+        return False
+
+    for p in carried:
+        if p.parent_id is None:
+            at = 1 if out and out[0].kind == "heading" else 0
+        else:
+            at = next((i + 1 for i in range(len(out) - 1, -1, -1) if under(out[i].id, p.parent_id)), len(out))
+        out.insert(at, Provision(**{**p.to_dict(), "version": ORIGINAL}))
+        parents[p.id] = p.parent_id
+    for n, p in enumerate(out):
+        p.order = n
+    body = " ".join([consolidated.body_text] + [f"{p.heading} {p.text}" for p in carried])
     return ParseResult(out, body, consolidated.notes + original.notes, consolidated.meta)
