@@ -656,7 +656,9 @@ def review_check(reviews_dir, out):
     kb = _open_kb(out)
     docs, provs = load_provisions(kb)
     try:
-        loaded = load_checked_reviews(kb, provs, reviews_dir or rv.REVIEWS_DIR)
+        # the build's own review records: a provision a new version deleted makes its reviews
+        # stale there, not unknown
+        loaded = load_checked_reviews(kb, provs, reviews_dir or rv.REVIEWS_DIR, previous=kb)
     except rv.ReviewError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(1)
