@@ -10,7 +10,7 @@ import hashlib
 import json
 import shutil
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 
@@ -25,6 +25,7 @@ from govkb.changes import compare_builds
 from nlp import reviews as rv
 from nlp.stage import load_checked_reviews, load_provisions
 from test_build import HEADER, read_jsonl
+from test_build_live import Publisher
 
 OJ = (FIXTURES / "eurlex" / "mini_oj_regulation.html").read_bytes()
 CONSOLIDATED = (FIXTURES / "eurlex" / "mini_consolidated_regulation.xhtml").read_bytes()
@@ -38,7 +39,7 @@ ORIGINAL_COUNTS = {"heading": 1, "preamble": 1, "preambular-paragraph": 2, "reci
 CONSOLIDATED_COUNTS = {**ORIGINAL_COUNTS, "article": 4, "point": 22, "footnote": 0}
 
 
-class Cellar(BaseHTTPRequestHandler):
+class Cellar(Publisher):
     """The publisher of the OJ original (/oj) and a Cellar that negotiates like the real one:
     /resource/celex/<CELEX> answers 303 to the manifestation, in English only."""
 
@@ -52,25 +53,11 @@ class Cellar(BaseHTTPRequestHandler):
         if self.path.startswith("/resource/celex/"):
             if "eng" not in (self.headers.get("Accept-Language") or ""):
                 return self._send(406, b"no manifestation in that language", "text/plain")
-            self.send_response(303)
-            self.send_header("Location", MANIFESTATION)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
+            return self._send(303, b"", "text/plain", {"Location": MANIFESTATION})
         body, ctype = self.pages.get(self.path, (None, None))
         if body is None:
             return self._send(404, b"", "text/plain")
         self._send(200, body, ctype)
-
-    def _send(self, status, body, ctype):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
