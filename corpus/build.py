@@ -314,7 +314,8 @@ def _build(out: Path, *, mirror, only, accept_drift, progress, session, stages, 
         served = results[1].meta.get("celex") if later else None
         if later and served != cons.celex:   # Cellar answered with another text than the one asked for
             fails.append(GateFailure(source.id, "version", f"{later.record.final_url or later.record.url} is the "
-                                     f"consolidated version {served}, not {cons.celex} as the registry says"))
+                                     f"consolidated version {served}, not {cons.celex} as the registry says; "
+                                     "check Status.consolidated of the entry in corpus/sources/ against EUR-Lex"))
         if later and not fails:
             result = compose(results[0], results[1], cons.version_id)
             versions.append(consolidated_record(cons, later.record, results[1].meta))
