@@ -241,8 +241,11 @@ class KnowledgeBase:
         """All annotations by provision id."""
         return {r["id"]: _annotation(r) for r in self.db.execute("SELECT * FROM annotations")}
 
-    def links(self, prov_id: str | None = None, *, relation: str | None = None) -> list[dict]:
-        """Links from (or, for "explains", to) ``prov_id`` - all links when None - best first."""
+    def links(self, prov_id: str | None = None, *, relation: str | None = None,
+              parse_evidence: bool = True) -> list[dict]:
+        """Links from (or, for "explains", to) ``prov_id`` - all links when None - best first.
+        ``parse_evidence=False`` leaves each link's evidence as its JSON text, for a reader that
+        needs the evidence of a few links only (18 MB of JSON on the full corpus)."""
         sql, args = "SELECT * FROM links", []
         if prov_id is not None:
             sql += " WHERE (source_id=? OR target_id=?)"
@@ -250,7 +253,7 @@ class KnowledgeBase:
         if relation is not None:
             sql += (" AND" if args else " WHERE") + " relation=?"
             args.append(relation)
-        return [_link(r) for r in self.db.execute(sql + " ORDER BY score DESC", args)]
+        return [_link(r, parse_evidence) for r in self.db.execute(sql + " ORDER BY score DESC", args)]
 
     def divergence(self, baseline: str | None = None) -> dict | None:
         """The divergence data for ``baseline`` (the first stored when None), each instrument
@@ -329,9 +332,10 @@ def _annotation(r: sqlite3.Row) -> dict:
     return out
 
 
-def _link(r: sqlite3.Row) -> dict:
+def _link(r: sqlite3.Row, parse_evidence: bool = True) -> dict:
     d = dict(r)
-    d["evidence"] = json.loads(d["evidence"])
+    if parse_evidence:
+        d["evidence"] = json.loads(d["evidence"])
     for k in ("review", "machine"):
         if d[k]:
             d[k] = json.loads(d[k])

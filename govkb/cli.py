@@ -422,12 +422,16 @@ def align_cmd(provision_id, docs, k, as_json, out):
         o, ev = r["other"], r["evidence"]
         odoc = kb.document(o["doc_id"])
         terms = ", ".join((ev.get("shared_terms") or [])[:6])
-        click.echo(f"{r['score']:.3f} {r['relation']:<11} {r['status']:<9} {odoc['short_title']}, {o['pinpoint']}")
+        status = "reviewed" if (r.get("review") or {}).get("status") == "current" else r["status"]
+        click.echo(f"{r['score']:.3f} {r['relation']:<11} {status:<9} {odoc['short_title']}, {o['pinpoint']}")
         click.echo(f"      {textwrap.shorten(o['text'] or o['heading'], 110)}")
         st = status_of(o["doc_id"])
         if st and not st["current"]:
             click.echo(f"      WARNING: {st['line']}")
         click.echo(f"      similarity {ev.get('similarity', 0):.2f}" + (f"; shared terms: {terms}" if terms else ""))
+        if (r.get("review") or {}).get("status") == "current":
+            click.echo(f"      reviewed by {r['review']['reviewer']} ({r['review']['date']}): "
+                       f"{textwrap.shorten(r['review']['reason'], 200)}")
         sents = ev.get("sentences") or []
         if r["relation"] == "conflicts" and len(sents) == 2:   # the two opposite sentences, quoted
             click.echo(f"      {ev.get('type', 'conflict')}: “{textwrap.shorten(sents[0], 110)}”")
@@ -848,8 +852,10 @@ def site_build(out, no_search):
 
 
 def _site_summary(stats: dict, out) -> str:
+    before = (f"; the previous build: {stats['previous_total_s']:.1f} s, generate {stats['previous_generate_s']:.1f} s"
+              if stats.get("previous_total_s") is not None else "; no previous build to compare with")
     return (f"Site built in {stats['total_s']:.1f} s (generate {stats['generate_s']:.1f} s, "
-            f"mkdocs {stats['mkdocs_s']:.1f} s, pagefind {stats['pagefind_s']:.1f} s) -> {out}/site/\n"
+            f"mkdocs {stats['mkdocs_s']:.1f} s, pagefind {stats['pagefind_s']:.1f} s{before}) -> {out}/site/\n"
             f"{stats['pages']} pages, {stats['html_bytes'] / 1e6:.1f} MB of HTML, site "
             f"{stats['site_bytes'] / 1e6:.1f} MB; largest page {stats['largest_page']} "
             f"({stats['largest_bytes'] / 1e6:.2f} MB); {stats['files_written']} source files rewritten")

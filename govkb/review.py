@@ -173,6 +173,16 @@ def format_queue(kb, items: list[dict], *, show_machine: bool = False, width: in
     """The queue with the texts a reviewer needs; the machine's verdict only with ``show_machine``."""
     from nlp.baseline import load_baseline
     docs = {d["id"]: d for d in kb.documents()}
+    baselines: dict[str, tuple] = {}
+
+    def baseline(bid: str) -> tuple:
+        """A baseline's positions, read once (none for a baseline kept elsewhere: the texts still help)."""
+        if bid not in baselines:
+            try:
+                baselines[bid] = load_baseline(BASELINES / f"{bid}.yaml").positions
+            except (OSError, ValueError):
+                baselines[bid] = ()
+        return baselines[bid]
 
     def text(pid: str) -> str:
         p = kb.provision(pid)
@@ -196,13 +206,9 @@ def format_queue(kb, items: list[dict], *, show_machine: bool = False, width: in
             c = it["cell"]
             out.append(f"   {it['subject']} on {c['theme']}: judge aligned / partially aligned / divergent / "
                        "not addressed against the US positions")
-            try:
-                base = load_baseline(BASELINES / f"{it['id'].split(':', 1)[1].split('/', 1)[0]}.yaml")
-                for pos in base.positions:
-                    if pos.theme == c["theme"]:
-                        out.append(f"   position {pos.id}: {' '.join(pos.stance.split())}")
-            except (OSError, ValueError):   # a baseline kept elsewhere: the texts still help
-                pass
+            for pos in baseline(it["id"].split(":", 1)[1].split("/", 1)[0]):
+                if pos.theme == c["theme"]:
+                    out.append(f"   position {pos.id}: {' '.join(pos.stance.split())}")
             for e in c.get("evidence") or []:
                 out.append("   " + text(e["provision_id"]))
             if show_machine:

@@ -267,46 +267,96 @@ def _addressees(ann: dict | None) -> set[str]:
 
 
 def align_cross(provisions: list[dict], vectors: np.ndarray, *, k: int = 10, params=None,
-                annotations: dict[str, dict] | None = None,
-                themes: dict[str, list[str]] | None = None) -> list[dict]:
-    """For each alignable provision, its ``k`` best candidates in other documents, typed.
+                annotations: dict[str, dict] | None = None, themes: dict[str, list[str]] | None = None,
+                families: dict[str, str] | None = None, model=None) -> list[dict]:
+    """For each alignable provision, its best candidates in other documents, typed.
+
+    Within the provision's own publisher family (all documents when ``families``, doc id ->
+    family, is not given) these are the ``k`` best by ``rank_score``, scored by the
+    structural-pairs calibration. In every other family they are the ``cross.per_family`` best,
+    and with a trained ``model`` (``nlp.link_model.LinkModel``) each is scored by it: the
+    held-out-calibrated chance that a reviewer would call it a counterpart; pairs under the
+    model's ``keep`` are dropped, those at or above its ``accept`` are accepted.
 
     ``vectors`` are the rows' L2-normalised embeddings of ``embedding_text``; rows that are not
     units (``alignable``) are ignored. ``annotations`` (id -> {"modality", "addressees"}) and
-    ``themes`` (id -> theme ids) only add evidence. Pairs below the floor (unrelated) are not
-    emitted. Links come grouped by source (documents in order of first appearance), best first.
+    ``themes`` (id -> theme ids) add evidence (and model features). Pairs below the similarity
+    floor are not emitted. Links come grouped by source document, each source's best first.
     """
-    from nlp.index import VectorIndex
     prm = load_params(params)
     c = prm["cross"]
     rows, units = _units(provisions, prm)
     if not units:
         return []
     V = np.ascontiguousarray(vectors[rows], dtype=np.float32)
-    ids = [u["id"] for u in units]
-    index = VectorIndex.build(ids, V, model="", model_hash="", text_hashes=[""] * len(ids))
-    unit = {u["id"]: u for u in units}
+    unit_ids = [u["id"] for u in units]
     terms = {u["id"]: key_terms(_words(u), prm) for u in units}
-    heads = {u["id"]: key_terms(u.get("heading") or "", prm) for u in units}
-    w_head = c["heading_weight"]
-    doc_size: dict[str, int] = {}
-    for u in units:
-        doc_size[u["doc_id"]] = doc_size.get(u["doc_id"], 0) + 1
+    heads = [key_terms(u.get("heading") or "", prm) for u in units]
+    fam = np.array([(families or {}).get(u["doc_id"], "") for u in units])
+    docs = np.array([u["doc_id"] for u in units])
     annotations, themes = annotations or {}, themes or {}
+    ctx = _PairContext(provisions, vectors, units, V, fam, annotations, themes, terms, prm)
     links: list[dict] = []
-    for doc, size in doc_size.items():
-        qrows = [n for n, u in enumerate(units) if u["doc_id"] == doc]
-        # Fetch the document's own units plus a margin of 5k: the best of other documents by
-        # similarity are all among them, and those the heading bonus can lift mostly are.
-        hits = index.search(V[qrows], 5 * k + size)
-        for n, row in zip(qrows, hits):
-            src, hs = units[n], heads[units[n]["id"]]
-            cands = [(sim + w_head * _jaccard(hs, heads[tid]), tid, sim) for tid, sim in row
-                     if unit[tid]["doc_id"] != doc and sim >= c["floor"]]
-            cands.sort(key=lambda x: -x[0])
-            links.extend(_cross_link(src, unit[tid], sim, prm, terms, annotations, themes)
-                         for _, tid, sim in cands[:k])
+    for doc in dict.fromkeys(docs):
+        qrows = np.flatnonzero(docs == doc)
+        S = V[qrows] @ V.T
+        own = fam[qrows[0]]
+        for family in dict.fromkeys(fam):
+            cols = np.flatnonzero((fam == family) & (docs != doc))
+            if not len(cols):
+                continue
+            lineage = family == own
+            depth = k if lineage else c["per_family"]
+            for qi, n in enumerate(qrows):
+                sims = S[qi, cols]
+                # the best by similarity, with a margin the heading bonus can lift into the top
+                top = cols[np.argsort(-sims)[: depth + 10]] if len(cols) > depth + 10 else cols
+                cands = sorted(((S[qi, t] + c["heading_weight"] * _jaccard(heads[n], heads[t]), t) for t in top
+                                if S[qi, t] >= c["floor"]), key=lambda x: -x[0])[:depth]
+                for _, t in cands:
+                    link = _cross_link(units[n], units[t], float(S[qi, t]), prm, terms, annotations, themes)
+                    if not lineage and model is not None:
+                        p = float(model.probability(np.array([ctx.features(n, t, float(S[qi, t]))]))[0])
+                        if p < model.keep:
+                            continue
+                        link["evidence"]["model"] = "link-model (reviewed links)"
+                        link.update(score=round(p, 4), status="accepted" if p >= model.accept else "candidate")
+                        if link["relation"] == "unrelated":
+                            link["relation"] = "overlapping"
+                    links.append(link)
     return links
+
+
+class _PairContext:
+    """What the link model's features need besides the pair's own evidence: ranks inside each
+    family, the parents' vectors, modalities, addressees and themes."""
+
+    def __init__(self, provisions, vectors, units, V, fam, annotations, themes, terms, prm):
+        self.units, self.V, self.fam = units, V, fam
+        self.annotations, self.themes, self.terms, self.prm = annotations, themes, terms, prm
+        row_of = {p["id"]: i for i, p in enumerate(provisions)}
+        self.parent_vec = [vectors[row_of[u["parent_id"]]] if u.get("parent_id") in row_of else None for u in units]
+        self.family_rows = {f: np.flatnonzero(fam == f) for f in dict.fromkeys(fam)}
+
+    def rank(self, n: int, t: int) -> int:
+        """1-based rank of unit ``t`` among the units of its family by similarity to unit ``n``."""
+        cols = self.family_rows[self.fam[t]]
+        sims = self.V[cols] @ self.V[n]
+        return int((sims > float(self.V[t] @ self.V[n])).sum()) + 1
+
+    def features(self, n: int, t: int, sim: float) -> list[float]:
+        from nlp.link_model import pair_features
+        s_id, t_id = self.units[n]["id"], self.units[t]["id"]
+        ev = pair_evidence(self.units[n], self.units[t], sim, self.prm, self.terms)
+        a_s, a_t = self.annotations.get(s_id) or {}, self.annotations.get(t_id) or {}
+        ps, pt = self.parent_vec[n], self.parent_vec[t]
+        return pair_features(
+            ev, rank_st=self.rank(n, t), rank_ts=self.rank(t, n),
+            themes_s=set(self.themes.get(s_id, [])), themes_t=set(self.themes.get(t_id, [])),
+            modality_s=_label(a_s.get("modality")) or "none", modality_t=_label(a_t.get("modality")) or "none",
+            addressees_s=_addressees(a_s), addressees_t=_addressees(a_t),
+            parent_sim_s=float(ps @ self.V[t]) if ps is not None else sim,
+            parent_sim_t=float(pt @ self.V[n]) if pt is not None else sim)
 
 
 def _jaccard(a: set, b: set) -> float:

@@ -87,6 +87,7 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
     from nlp import reviews as rv
     from nlp.embed import Embedder, text_hash
     from nlp.index import VectorIndex
+    from nlp.link_model import LinkModel
     from nlp.pipeline import annotate, inherit_modality
     from nlp.themes import ThemeClassifier
 
@@ -141,7 +142,8 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
                          "theme_scores": theme_scores[i], "review": theme_marks.get(i)}
                         for i, a in annotations.items()])
 
-    links = align.align_cross(provs, vectors, annotations=annotations, themes=themes)
+    links = align.align_cross(provs, vectors, annotations=annotations, themes=themes,
+                              families={d["id"]: d["family"] for d in docs}, model=LinkModel.load())
     references = {i: a["references"] for i, a in annotations.items()}
     for doc_id in sorted({p["doc_id"] for p in provs if p["kind"] == "recital"}):
         links += align.align_recitals(provs, vectors, doc_id=doc_id, references=references)

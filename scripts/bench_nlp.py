@@ -6,7 +6,9 @@ change (the stage is carried over) and a rerun of the stage with no text change 
 vector from the cache): seconds per NLP step, texts encoded (0 after the first build),
 provisions/s of the NLP stage against the raw model encode rate measured in the same run
 on the same texts (target overhead <= 1.15x), and peak memory. Then runs the quality
-benchmarks (themes and alignment on the gold sets) on the build.
+benchmarks on the build: themes and alignment on the gold sets, the link model held out on the
+reviewed links (reliability table, accepted threshold, candidate recall), clause search on the
+development questions per mode, and the machine's agreement with the reviews.
 
     python scripts/bench_nlp.py [--mirror ../shared/corpus-mirror] [--keep DIR] [--sample N]
 """
@@ -59,6 +61,7 @@ def main() -> None:
     from corpus.build import build_corpus
     from nlp.stage import DEFAULT_BASELINE, load_provisions, stage as nlp_stage
     from corpus.store import KnowledgeBase
+    from govkb.search import fts_stage
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,7 +74,7 @@ def main() -> None:
         for label, baseline in (("cold build (empty vector cache)", DEFAULT_BASELINE),
                                 ("rebuild, no change", DEFAULT_BASELINE),
                                 ("rerun of the stage, no text change (warm vector cache)", touched)):
-            r = build_corpus(out, mirror=args.mirror, progress=False, stages=[nlp_stage(baseline)])
+            r = build_corpus(out, mirror=args.mirror, progress=False, stages=[nlp_stage(baseline), fts_stage()])
             if not r.ok:
                 raise SystemExit("build failed: " + "; ".join(map(str, r.failures)))
             st = r.stage_stats
@@ -111,6 +114,17 @@ def main() -> None:
             sys.stdout.flush()
             extra = ["--throughput", "0"] if script == "bench_themes.py" else []
             subprocess.run([sys.executable, str(ROOT / "scripts" / script), "--out", str(out), *extra], check=False)
+        # Learned from the reviews (nlp/data/reviews): figures on held-out folds or a set the
+        # weights were chosen on, as each script says.
+        for title, argv in (("reviewed links: the link model held out (scripts/train_links.py)",
+                             [str(ROOT / "scripts" / "train_links.py")]),
+                            ("clause search (scripts/search_quality.py)", [str(ROOT / "scripts" / "search_quality.py")]),
+                            ("theme tags against the reviewed tags (scripts/bench_reviewed_themes.py)",
+                             [str(ROOT / "scripts" / "bench_reviewed_themes.py")]),
+                            ("the machine against the reviews (govkb review stats)", ["-m", "govkb.cli", "review", "stats"])):
+            print(f"\n=== {title}")
+            sys.stdout.flush()
+            subprocess.run([sys.executable, *argv, "--out", str(out)], check=False)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 MIRROR = Path(os.environ.get("GOVKB_MIRROR", ROOT.parent / "shared" / "corpus-mirror"))
 FIXTURES = Path(__file__).parent / "fixtures"
+# A one-position baseline for builds that leave out the US texts the shipped baseline cites
+# (the build refuses a baseline citing a provision it does not hold).
+G7_BASELINE = """
+id: g7-test
+title: A baseline written for small test builds
+description: One position, enough for the divergence stage.
+positions:
+  - id: g7-content-01
+    theme: content
+    stance: Developers choose for themselves how to mark the media their models make.
+    favours: [voluntary provenance tools]
+    opposes: [compulsory labels]
+    affirm: [Companies may choose to watermark what their models produce.]
+    oppose: [Every generated picture shall carry a visible label.]
+    rules: [binding-mandate, voluntary-measure]
+    citations: [g7-hiroshima-code/action-7]
+"""
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,9 @@ from corpus.store import KnowledgeBase
 from govkb import changes
 from govkb.changes import (atom_feed, compare_builds, diff_document, empty_changes, has_changes, to_markdown,
                            word_diff)
-from govkb.site.generator import CHANGES_PER_RUN, Site, SiteData, load_data
+from govkb.site.data import SiteData, load_data
+from govkb.site.pages import generate, make_site, nav
+from govkb.site.pages.changes import CHANGES_PER_RUN
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 # An invented charter on automated lighthouses: (path, parent path, kind, pinpoint, heading, text).
@@ -365,8 +367,8 @@ def test_changes_page_and_feed(kbs, tmp_path):
     old, new = kbs({"charter": (CHARTER, {})}, {"charter": (new_rows, {})})
     new.add_change(run_report(compare_builds(old, new)))
     new.close()
-    site = Site(load_data(new.path))
-    files = site.files()
+    site = make_site(load_data(new.path))
+    files = generate(site)
     page = files["changes/index.md"]
     assert 'id="run-20260102T000000Z-abc"' in page
     assert "<del>dusk</del> <ins>dawn</ins>" in page
@@ -374,7 +376,7 @@ def test_changes_page_and_feed(kbs, tmp_path):
     assert 'href="../changes.xml"' in page and "changes.xml" in files
     entry = ET.fromstring(files["changes.xml"]).find(f"{ATOM}entry")
     assert entry.find(f"{ATOM}link").get("href") == "changes/#run-20260102T000000Z-abc"
-    assert {"What changed": "changes/index.md"} in site.nav()
+    assert {"What changed": "changes/index.md"} in nav(site)
     assert "changes.md" not in files
 
 
@@ -383,7 +385,7 @@ def test_changes_page_without_reports_and_bounded(tmp_path):
     for d in docs:
         d.update(urls=json.loads(d["urls"]), counts={}, us_relation=[], binding=True)
     data = SiteData(documents=docs, provisions={"charter": provs("charter", CHARTER)})
-    page = Site(data).files()["changes/index.md"]
+    page = generate(make_site(data))["changes/index.md"]
     assert "No change has been recorded yet" in page
     added = [{"id": f"charter/new-{i}", "pinpoint": f"New {i}", "kind": "article", "text": "Fresh words."}
              for i in range(CHANGES_PER_RUN + 50)]
@@ -391,11 +393,11 @@ def test_changes_page_without_reports_and_bounded(tmp_path):
                                                                         "renumbered": [], "amended": []}}},
                          run_id='x"><script>alert(1)</script>')
     data.changes = [hostile]
-    page = Site(data).files()["changes/index.md"]
+    page = generate(make_site(data))["changes/index.md"]
     assert page.count("ch-added") == CHANGES_PER_RUN
     assert "50 more change(s)" in page and "OUT/reports/changes-" in page
     assert "<script>alert(1)" not in page
-    assert 'id="run-x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+    assert 'id="run-x&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page   # Jinja writes " as &#34;
 
 
 def test_failed_run_report_does_not_claim_no_change():

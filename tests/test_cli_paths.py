@@ -17,27 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import _seed_cache
+from tests.conftest import G7_BASELINE as BASELINE, _seed_cache
 
 DOCS = ("g7-hiroshima-principles", "g7-hiroshima-code")
 OUT = "my out"            # relative, with a space
-# The default baseline cites US texts this two-document build leaves out: a small one of our own
-# (passed as a relative path too).
-BASELINE = """
-id: paths-test
-title: A baseline written for the paths test
-description: One position, enough for the divergence stage.
-positions:
-  - id: paths-content-01
-    theme: content
-    stance: Developers choose for themselves how to mark the media their models make.
-    favours: [voluntary provenance tools]
-    opposes: [compulsory labels]
-    affirm: [Companies may choose to watermark what their models produce.]
-    oppose: [Every generated picture shall carry a visible label.]
-    rules: [voluntary-measure]
-    citations: [g7-hiroshima-code/action-7]
-"""
 
 
 def govkb(cwd: Path, *args, env=None, timeout=600):

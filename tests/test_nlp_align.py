@@ -328,3 +328,32 @@ def test_subtree_parts_are_all_descendants_of_units_read_whole():
     Q = [prov("d/preamble", "THE EUROPEAN PARLIAMENT HAS ADOPTED THIS REGULATION, Whereas:", kind="preamble"),
          prov("d/rct-1", "A recital on its own, long enough to count.", kind="recital", parent="d/preamble")]
     assert subtree_parts(Q) == [[], []]
+
+
+def test_other_families_are_scored_by_the_link_model(corpus):
+    """Given families and a model, each other family contributes its best ``per_family``
+    candidates scored by the model (kept above ``keep``, accepted at ``accept``); the source's
+    own family keeps the similarity ranking."""
+    from nlp.link_model import FEATURES, LinkModel
+    P, V = corpus
+    families = {"a": "eu", "b": "oecd", "c": "oecd"}
+    # a model that only believes in similarity: P = logistic(10 * (similarity - 0.8))
+    coef = [10.0 if f == "similarity" else 0.0 for f in FEATURES]
+    model = LinkModel({"features": FEATURES, "mean": [0.0] * len(FEATURES), "sd": [1.0] * len(FEATURES),
+                       "coef": coef, "intercept": -8.0, "accept": 0.75, "keep": 0.2})
+    links = [l for l in align_cross(P, V, k=3, families=families, model=model) if l["source_id"] == "a/1"]
+    by_target = {l["target_id"]: l for l in links}
+    assert set(by_target) == {"b/1", "b/2"}          # oecd's best two; c/1 is third, b/3 under the floor
+    assert by_target["b/1"]["status"] == "accepted" and by_target["b/1"]["score"] > 0.75
+    assert by_target["b/2"]["status"] == "candidate" and 0.2 <= by_target["b/2"]["score"] < 0.75
+    assert all(l["evidence"]["model"] for l in links)
+    # without a model, the other families keep the similarity calibration
+    plain = [l for l in align_cross(P, V, k=3, families=families) if l["source_id"] == "a/1"]
+    assert {l["target_id"] for l in plain} == {"b/1", "b/2"} and "model" not in plain[0]["evidence"]
+
+
+def test_shipped_link_model_is_this_codes():
+    from nlp.link_model import LinkModel
+    model = LinkModel.load()
+    assert model is not None and 0.5 <= model.accept <= 0.95
+    assert model.data["held_out"]["precision_at_accept"] >= 0.8

@@ -18,25 +18,10 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import G7_BASELINE as BASELINE, ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 COUNSEL_DOCS = ("eu-ai-act", "eu-gdpr", "g7-hiroshima-code", "cn-ai-labeling-measures-2025")
-BASELINE = """
-id: readme-test
-title: A baseline written for the README test
-description: One position, enough for the divergence stage.
-positions:
-  - id: readme-content-01
-    theme: content
-    stance: Developers choose for themselves how to mark the media their models make.
-    favours: [voluntary provenance tools]
-    opposes: [compulsory labels]
-    affirm: [Companies may choose to watermark what their models produce.]
-    oppose: [Every generated picture shall carry a visible label.]
-    rules: [binding-mandate, voluntary-measure]
-    citations: [g7-hiroshima-code/action-7]
-"""
 
 
 def block(heading: str) -> list[str]:

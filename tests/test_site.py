@@ -17,9 +17,12 @@ from click.testing import CliRunner
 
 from corpus.store import KnowledgeBase
 from govkb.cli import main
-from govkb.site import build_site, generator
-from govkb.site.generator import TOP_CANDIDATES, TOP_EXPLAINS, Site, load_data, repo_url
-from govkb.site.html import anchor, badge, shade
+from govkb.site import build_site, data
+from govkb.site.data import load_data, repo_url
+from govkb.site.html import anchor, shade
+from govkb.site.links import TOP_CANDIDATES, TOP_EXPLAINS
+from govkb.site.pages import generate, make_site
+from govkb.site.render import macros
 from govkb.site.sample import THEMES, make_sample_kb
 
 MIRROR = Path(__file__).resolve().parents[2] / "shared" / "corpus-mirror"
@@ -170,12 +173,12 @@ def test_degrades_without_nlp(tmp_path):
 
 def test_pagination_keeps_deep_links(tmp_path, monkeypatch):
     make_sample_kb(tmp_path / "govkb.sqlite", many=40, hostile=False)
-    monkeypatch.setattr(generator, "PAGE_BUDGET", 20_000)
-    site = Site(load_data(tmp_path / "govkb.sqlite"))
+    monkeypatch.setattr(data, "PAGE_BUDGET", 20_000)
+    site = make_site(load_data(tmp_path / "govkb.sqlite"))
     parts = site.parts["xx-act"]
     assert len(parts) > 2
     assert [p["id"] for part in parts for p in part] == [p["id"] for p in site.d.provisions["xx-act"]]
-    files = site.files()
+    files = generate(site)
     main_page = files["instruments/xx-act/index.md"]
     assert '"xx-act-art-40":"part-' in main_page      # deeplink.js map on the main page
     n = next(i for i, part in enumerate(parts, 1) if any(p["id"] == "xx-act/art-40" for p in part))
@@ -189,13 +192,13 @@ def test_alignment_pages_bounded_with_many_links(tmp_path, monkeypatch):
     the best few candidates, say how many are left out, and are split into parts under the
     page budget with instrument pages linking to the right part."""
     make_sample_kb(tmp_path / "govkb.sqlite", many=60, candidates=10, hostile=False)
-    monkeypatch.setattr(generator, "PAGE_BUDGET", 20_000)
+    monkeypatch.setattr(data, "PAGE_BUDGET", 20_000)
     stats = build_site(tmp_path, search=False)
-    site = Site(load_data(tmp_path / "govkb.sqlite"))
+    site = make_site(load_data(tmp_path / "govkb.sqlite"))
     assert len(site.d.links) > 600
     parts = site.align_parts["xx-act"]
     assert len(parts) > 2
-    files = site.files()
+    files = generate(site)
     pages = [k for k in files if k.startswith("alignment/xx-act/")]
     assert len(pages) == len(parts)
     # The budget bounds the provision blocks; intro, part list and front matter add a few KB.
@@ -219,6 +222,7 @@ def test_alignment_pages_bounded_with_many_links(tmp_path, monkeypatch):
 def test_signed_scores_shade_by_magnitude(sample_site):
     assert shade(None) == "" and shade(0.05) == " s0" and shade(-0.05) == " s0"
     assert shade(-0.92) == shade(0.92) == " s4" and shade(-1.0) == " s4" and shade(0.5) == " s2"
+    badge = macros(None, "").badge
     assert badge("divergent", -0.92) == '<span class="lbl lbl-divergent s4">divergent -0.92</span>'
     assert badge("not addressed", None) == '<span class="lbl lbl-not-addressed">not addressed</span>'
     out, _ = sample_site
@@ -234,8 +238,8 @@ def test_signed_scores_shade_by_magnitude(sample_site):
 
 def test_downloads_publish_a_subset_of_links(tmp_path):
     make_sample_kb(tmp_path / "govkb.sqlite", many=30, candidates=10, hostile=False)
-    site = Site(load_data(tmp_path / "govkb.sqlite"))
-    files = site.files()
+    site = make_site(load_data(tmp_path / "govkb.sqlite"))
+    files = generate(site)
     published = json.loads(files["downloads/links.json"])
     every = site.d.links
     key = lambda l: (l["source_id"], l["target_id"], l["relation"])
@@ -268,7 +272,13 @@ def test_cli_build(tmp_path):
     res = CliRunner().invoke(main, ["site", "build", "--out", str(tmp_path), "--no-search"])
     assert res.exit_code == 0, res.output
     assert "Site built in" in res.output and "largest page" in res.output
+    assert "no previous build to compare with" in res.output
     assert (tmp_path / "site/index.html").is_file()
+    # A rebuild reads its time against the one before it.
+    first = re.search(r"Site built in ([\d.]+) s \(generate ([\d.]+) s", res.output).groups()
+    again = CliRunner().invoke(main, ["site", "build", "--out", str(tmp_path), "--no-search"])
+    assert again.exit_code == 0, again.output
+    assert f"the previous build: {first[0]} s, generate {first[1]} s)" in again.output
 
 
 @pytest.mark.slow
@@ -369,3 +379,61 @@ def test_a_failed_mkdocs_step_says_what_and_why(tmp_path, monkeypatch):
     first, rest = str(e.value).split("\n", 1)
     assert first.startswith("mkdocs build failed (exit 1); likely cause: MkDocs refused")
     assert "docs_dir" in rest
+
+
+# Keys whose values are identifiers or closed vocabularies the pages look up or compare
+# (poisoning them would change what is shown, not how); every other string is text.
+STRUCTURAL = {"id", "doc_id", "parent_id", "source_id", "target_id", "provision_id", "position_id", "theme",
+              "themes", "instrument", "family", "level", "status", "relation", "baseline", "new_id", "op",
+              "citations", "added", "removed"}
+PROBE = '<b class="probe-{}">\'"&amp;</b>'
+
+
+def poison(value, key=None, seen=None):
+    """``value`` with a probe naming its key appended to every text string, recursively;
+    ``seen`` collects the keys poisoned."""
+    if isinstance(value, str):
+        if key in STRUCTURAL:
+            return value
+        seen.add(key)
+        return value + PROBE.format(key)
+    if isinstance(value, dict):
+        return {k: poison(v, k, seen) for k, v in value.items()}
+    if isinstance(value, list):
+        return [poison(v, key, seen) for v in value]
+    return value
+
+
+def test_scraped_text_never_reaches_the_page_unescaped(tmp_path):
+    """Every text value the site reads (titles, pinpoints, headings, provision text, theme and
+    baseline text, evidence, reviews, change reports, URLs...) is given a live <b> element;
+    no generated page carries one, and the common fields show it escaped. The only values
+    templates print unescaped are Markup: their macros' output and tojson; nothing in the
+    site's code or templates may mark anything else safe."""
+    make_sample_kb(tmp_path / "govkb.sqlite", hostile=False)
+    clean = load_data(tmp_path / "govkb.sqlite")
+    for l in clean.links:   # load_data leaves it as JSON text; the probes go into its strings
+        l["evidence"] = json.loads(l["evidence"])
+    seen: set = set()
+    fields = {f: poison(getattr(clean, f), None, seen) for f in ("documents", "notes", "links", "divergences", "runs",
+                                                                 "themes", "baselines", "changes", "reviews")}
+    fields["provisions"] = {d: poison(ps, None, seen) for d, ps in clean.provisions.items()}
+    site = make_site(data.SiteData(**fields, review_stats=clean.review_stats + PROBE.format("review_stats"),
+                                   repo_url=clean.repo_url))
+    files = generate(site)
+    pages = {k: v for k, v in files.items() if k.endswith((".md", ".xml"))}
+    assert len(pages) >= 30    # every page type, twelve theme pages, the feed
+    for path, text in pages.items():
+        assert '<b class="probe-' not in text, (path, text[text.index('<b class="probe-') - 200:][:400])
+    shown = "".join(pages.values())
+    for key in ("title", "short_title", "publisher", "pinpoint", "heading", "text", "label", "scope", "stance",
+                "reason", "reviewer", "note", "sentences", "shared_terms", "warnings", "urls", "review_stats"):
+        assert key in seen | {"review_stats"}
+        assert f"&lt;b class=&#34;probe-{key}&#34;&gt;" in shown, key
+    assert {"includes", "verdict", "decisive", "changed", "modality"} <= seen
+    # The markers of markup printed as is: none outside Jinja's own macros and tojson.
+    root = Path(__file__).resolve().parents[1] / "govkb" / "site"
+    code = "".join(p.read_text(encoding="utf-8") for p in root.rglob("*.py"))
+    templates = "".join(p.read_text(encoding="utf-8") for p in (root / "templates").glob("*.html"))
+    assert "Markup(" not in code and "|safe" not in code.replace(" ", "")
+    assert not re.search(r"\|\s*safe\b|autoescape\s+false|autoescape=False", templates + code)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from govkb.site import build_site, generator
+from govkb.site import build_site, data
 from govkb.site.sample import make_sample_kb
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -31,12 +31,12 @@ def server(tmp_path_factory):
     out = tmp_path_factory.mktemp("browser-site")
     make_sample_kb(out / "govkb.sqlite", many=60, candidates=10)
     # A small page budget splits the sample act into parts, so deep links must cross pages.
-    old = generator.PAGE_BUDGET
-    generator.PAGE_BUDGET = 40_000
+    old = data.PAGE_BUDGET
+    data.PAGE_BUDGET = 40_000
     try:
         build_site(out)
     finally:
-        generator.PAGE_BUDGET = old
+        data.PAGE_BUDGET = old
     handler = functools.partial(_QuietHandler, directory=str(out / "site"))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -58,7 +58,15 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, tmp_path, request):
+def artifacts(tmp_path) -> Path:
+    """Where screenshots go: $GOVKB_ARTIFACTS, else the test's temporary directory."""
+    shots = Path(os.environ.get("GOVKB_ARTIFACTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    return shots
+
+
+@pytest.fixture
+def page(browser, artifacts, request):
     """A fresh page recording dialogs and console errors; screenshot on teardown."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = ctx.new_page()
@@ -67,9 +75,7 @@ def page(browser, tmp_path, request):
     pg.on("console", lambda m: m.type == "error" and pg.errors.append(m.text))
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     yield pg
-    shots = Path(os.environ.get("GOVKB_ARTIFACTS", tmp_path))
-    shots.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(shots / f"site-{request.node.name}.png"), full_page=False)
+    pg.screenshot(path=str(artifacts / f"site-{request.node.name}.png"), full_page=False)
     assert pg.errors == [], pg.errors
     ctx.close()
 
@@ -174,3 +180,74 @@ def test_review_marks_are_visible_and_explain_themselves(server, page):
     assert machine.is_visible() and "machine suggestion" in machine.inner_text()
     page.goto(server + "reviews/")
     assert "theme:xx-act/art-2" in page.inner_text("table.stale-reviews")
+
+
+def test_front_page_leads_with_the_core_matrix(server, page, artifacts):
+    """At 1400x1000 the first screen answers "where does each framework stand on privacy,
+    transparency and content against the US positions?": the core matrix first, above the
+    explanation, a line per family, the date of the build and what changed since the last."""
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(server)
+    page.wait_for_load_state("load")
+    article = page.locator("article")
+    assert article.locator("h1").first.inner_text().startswith("Privacy, transparency and content against the US")
+    matrix = article.locator("table.matrix")
+    assert matrix.count() == 1 and article.locator("table").first.get_attribute("class") == "matrix"
+    box = matrix.bounding_box()
+    assert box["y"] < 300 and box["y"] + box["height"] <= 1000, box
+    explanation = page.locator("#how-to-read-the-matrices").bounding_box()
+    assert explanation["y"] > box["y"] + box["height"]
+    families = page.locator("ul.families li")
+    assert families.all_inner_texts() == [
+        "European Union: divergent on privacy; partially aligned on transparency; aligned on content",
+        "OECD: divergent on privacy; partially aligned on transparency; aligned on content"]
+    build = page.locator(".home-lead .stats").first
+    assert "Last build: 2026-01-01T00:00:05Z" in build.inner_text()
+    changed = page.locator(".home-lead .changed")
+    assert "Since the previous build (20251231T000000Z-test): 1 document(s) removed" in changed.inner_text()
+    for el in (families.last, build, changed):
+        b = el.bounding_box()
+        assert b and b["y"] + b["height"] <= 1000, b
+    page.screenshot(path=str(artifacts / "site-front-page-1400x1000.png"))
+    changed.locator("a", has_text="What changed").click()
+    page.wait_for_url("**/changes/#run-20260101T000000Z-test")
+
+
+def test_header_search_finds_watermark_on_an_instrument_page(server, page):
+    """The search box in the header of an instrument page finds the sample act's watermark
+    clause as one types (hostile text in the excerpt stays text) and leads to it; Enter opens
+    the search page, which keeps its filters. Every request stays on this site."""
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(server + "instruments/us-policy/")
+    box = page.locator("#header-search-input")
+    assert box.is_visible() and box.bounding_box()["y"] < 60      # in the header bar
+    box.fill("watermark")
+    results = page.locator("#header-search-results .pagefind-modular-list-result")
+    # Pagefind renders results one by one as their fragments load: wait for the one we check.
+    act = results.filter(has=page.locator("a.pagefind-modular-list-link", has_text="Invented Act"))
+    act.first.wait_for()
+    assert page.locator("#header-search-summary").inner_text().endswith("results for watermark")
+    assert act.count() == 1 and "such as a watermark" in act.locator(".pagefind-modular-list-excerpt").inner_text()
+    assert page.evaluate("window.__xss") is None and page.dialogs == []
+    assert page.locator("#header-search input[type=checkbox]").count() == 0    # no filters in the header
+    act.locator("a").click()
+    page.wait_for_url("**/instruments/xx-act/")
+    assert "such as a watermark" in page.inner_text("article")
+    box.fill("watermark")
+    results.first.wait_for()
+    box.press("Enter")
+    page.wait_for_url("**/search/?q=watermark")
+    page.locator("#search .pagefind-ui__result").first.wait_for()
+    assert page.locator("#header-search").is_hidden()          # the page's own interface only
+    assert page.locator("#search summary", has_text="theme").count() == 1
+    assert all(u.startswith(server) for u in requests), [u for u in requests if not u.startswith(server)]
+
+
+@pytest.mark.parametrize("path", ["", "matrix/us-endorsed/", "themes/privacy/", "alignment/xx-act/", "changes/",
+                                  "downloads/", "methodology/", "reviews/", "compare/", "404.html"])
+def test_every_page_has_the_header_search(server, page, path):
+    page.goto(server + path)
+    page.wait_for_load_state("load")
+    assert page.locator("header #header-search-input").is_visible()
+    assert page.evaluate("typeof PagefindModularUI.Instance") == "function"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -16,12 +17,14 @@ from pathlib import Path
 
 import yaml
 
-from govkb.site.generator import Site, load_data
+from govkb.site.data import Site, load_data
+from govkb.site.pages import generate, make_site, nav
 
 REPO = Path(__file__).resolve().parents[2]
 MKDOCS_YML = REPO / "mkdocs.yml"
 HAND_DOCS = REPO / "docs"
 ASSETS = Path(__file__).with_name("assets")
+TIMES = "timings.json"   # in OUT/.site-src: the last successful build's timings
 
 
 class SiteBuildError(RuntimeError):
@@ -66,9 +69,12 @@ def assets() -> dict[str, bytes]:
 def mkdocs_config(site: Site, docs_dir: Path, site_dir: Path) -> str:
     """The repository's mkdocs.yml with the generated nav and this build's directories."""
     cfg = yaml.safe_load(MKDOCS_YML.read_text(encoding="utf-8"))
-    # MkDocs reads relative directories against the config file, not the working directory
+    # MkDocs reads relative directories against the config file, not the working directory;
+    # the generated config is elsewhere, so the theme overrides are named from mkdocs.yml's.
     cfg.update(docs_dir=os.path.abspath(docs_dir), site_dir=os.path.abspath(site_dir),
-               nav=[n for n in site.nav() if n])
+               nav=[n for n in nav(site) if n])
+    if cfg["theme"].get("custom_dir"):
+        cfg["theme"]["custom_dir"] = str((MKDOCS_YML.parent / cfg["theme"]["custom_dir"]).resolve())
     return yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
 
 
@@ -143,8 +149,8 @@ def build_site(out: str | Path, *, search: bool = True, kb_path: Path | None = N
     if not kb.is_file():
         raise SiteBuildError(f"no knowledge base at {kb}; run `govkb corpus build --out {out}` first")
     t0 = time.perf_counter()
-    site = Site(load_data(kb), hand_pages())
-    files: dict[str, str | bytes] = {**site.files(), **assets()}
+    site = make_site(load_data(kb), hand_pages())
+    files: dict[str, str | bytes] = {**generate(site), **assets()}
     src = out / ".site-src"
     staging = out / ".site-staging"
     written = sync_tree(src / "docs", files)
@@ -166,8 +172,21 @@ def build_site(out: str | Path, *, search: bool = True, kb_path: Path | None = N
         final.rename(old)
     staging.rename(final)
     shutil.rmtree(old, ignore_errors=True)
-    return {"generate_s": round(t1 - t0, 2), "mkdocs_s": round(t2 - t1, 2), "pagefind_s": round(t3 - t2, 2),
-            "total_s": round(t3 - t0, 2), "files_written": written, **page_stats(final)}
+    times = {"generate_s": round(t1 - t0, 2), "mkdocs_s": round(t2 - t1, 2), "pagefind_s": round(t3 - t2, 2),
+             "total_s": round(t3 - t0, 2)}
+    previous = previous_times(src)
+    (src / TIMES).write_text(json.dumps(times), encoding="utf-8")
+    return {**times, "previous_generate_s": previous.get("generate_s"), "previous_total_s": previous.get("total_s"),
+            "files_written": written, **page_stats(final)}
+
+
+def previous_times(src: Path) -> dict:
+    """The timings of the last successful build of this OUT ({} before the first one), so that
+    a build can be read against the one before it (a slower generator shows at once)."""
+    try:
+        return json.loads((src / TIMES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):

@@ -1,30 +1,16 @@
-"""Small HTML render helpers for the generated site.
-
-Every generated page is Markdown whose body is raw HTML blocks. Scraped text never reaches
-the Markdown parser as Markdown: it is HTML-escaped here and emitted inside block-level
-tags, which Python-Markdown passes through verbatim, so neither HTML in the source text
-nor Markdown link syntax such as ``[x](javascript:...)`` can turn into live markup.
+"""Plain-text helpers for the pages' markup: element ids, relative URLs, CSS class parts and
+formatted numbers. They return text, never markup: the templates escape what they return
+like any other value (see ``govkb.site.render``).
 """
 from __future__ import annotations
 
-import html
+import functools
 import posixpath
 import re
 from urllib.parse import urlsplit
 
 LABELS = ("aligned", "partially aligned", "divergent", "not addressed")
 LABEL_CODES = {"aligned": "A", "partially aligned": "P", "divergent": "D", "not addressed": "–"}
-
-
-def esc(text) -> str:
-    """HTML-escape any value (quotes included, so the result is safe in attributes too)."""
-    return html.escape("" if text is None else str(text), quote=True)
-
-
-def text_block(text: str) -> str:
-    """Escaped multi-line text; newlines become <br> so no blank line can end the raw
-    HTML block early and hand the rest of the text to the Markdown parser."""
-    return "<br>\n".join(esc(line) for line in (text or "").split("\n"))
 
 
 def anchor(prov_id: str) -> str:
@@ -43,29 +29,32 @@ def rel(from_url: str, to_url: str) -> str:
     path, sep, frag = to_url.partition("#")
     if path == from_url and sep:
         return "#" + frag
+    return _rel_path(from_url, path) + ("#" + frag if sep else "")
+
+
+# A site has a few hundred pages but links them from ~70,000 places: the path part repeats.
+@functools.lru_cache(maxsize=1 << 16)
+def _rel_path(from_url: str, path: str) -> str:
     target = posixpath.relpath(path or ".", from_url or ".")
     if not path or path.endswith("/"):
         target = "./" if target == "." else target + "/"
-    return target + ("#" + frag if sep else "")
+    return target
 
 
-def link(href: str, label: str, cls: str = "", title: str = "") -> str:
-    """An <a> element with an escaped label."""
-    attrs = f' class="{esc(cls)}"' if cls else ""
-    attrs += f' title="{esc(title)}"' if title else ""
-    return f'<a href="{esc(href)}"{attrs}>{esc(label)}</a>'
-
-
-def outbound(url: str, label: str | None = None) -> str:
-    """A link to an official source on another host; only http(s) URLs become links."""
-    if urlsplit(url or "").scheme not in ("http", "https"):
-        return esc(label or url)
-    return f'<a class="outbound" href="{esc(url)}" rel="noopener noreferrer">{esc(label or url)}</a>'
+def is_web(url: str | None) -> bool:
+    """Whether ``url`` is an http(s) URL (only those become outbound links)."""
+    return urlsplit(url or "").scheme in ("http", "https")
 
 
 def fmt_score(score) -> str:
     """A cell score for display ("n/a" where the cell has none, e.g. not addressed)."""
     return "n/a" if score is None else f"{score:+.2f}"
+
+
+def fmt_conf(score) -> str:
+    """A link's calibrated confidence; most candidates are far below 0.01, where two
+    decimals would print a misleading 0.00."""
+    return "<0.01" if score < 0.005 else f"{score:.2f}"
 
 
 def shade(score) -> str:
@@ -77,32 +66,9 @@ def shade(score) -> str:
     return f" s{min(4, int(abs(score) * 5))}"
 
 
-def badge(label: str | None, score: float | None = None, href: str | None = None) -> str:
-    """A divergence label coloured by label and shaded by |score| (CSS classes lbl-*, s0-s4)."""
-    if not label:
-        return '<span class="lbl lbl-none">no data</span>'
-    text = esc(label) + (f" {fmt_score(score)}" if score is not None else "")
-    cls = f"lbl lbl-{slug(label)}{shade(score)}"
-    if href:
-        return f'<a class="{cls}" href="{esc(href)}">{text}</a>'
-    return f'<span class="{cls}">{text}</span>'
-
-
-def table(headers: list[str], rows: list[list[str]], cls: str = "plain") -> str:
-    """A table; ``headers`` are escaped, cells are HTML already rendered by the caller."""
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
-    body = "\n".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f'<table class="{esc(cls)}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>'
-
-
 def shorten(text: str, limit: int) -> str:
     """Text cut at a word boundary to at most ``limit`` characters (plain text, not escaped)."""
     text = " ".join((text or "").split())
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + " …"
-
-
-def notice(message: str, cls: str = "notice") -> str:
-    """A highlighted paragraph for missing data ("no divergence data yet") and warnings."""
-    return f'<p class="{esc(cls)}">{esc(message)}</p>'

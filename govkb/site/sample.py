@@ -52,7 +52,7 @@ def make_sample_kb(path: str | Path, *, hostile: bool = True, nlp: bool = True, 
         ("rct-1", None, "recital", "Recital 1", "", "Providers should disclose synthetic content to users."),
         ("art-1", None, "article", "Article 1", "Labelling " + (bad if hostile else ""), ""),
         ("art-1/par-1", "art-1", "paragraph", "Article 1(1)", "",
-         "Providers shall mark synthetic content in a machine-readable format."),
+         "Providers shall mark synthetic content in a machine-readable format, such as a watermark."),
         ("art-1/par-2", "art-1", "paragraph", "Article 1(2)", "", "Deployers shall inform persons. " + bad),
         ("art-2", None, "article", "Article 2", "Personal data", "Personal data shall be processed lawfully."),
     ] + [(f"art-{n}", None, "article", f"Article {n}", "Filler", "Filler words of the invented act. " * 40)

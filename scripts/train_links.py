@@ -1,0 +1,155 @@
+"""Train the cross-publisher link model on the reviewed links and measure it on held-out folds.
+
+    python scripts/train_links.py --out out            # print the held-out figures
+    python scripts/train_links.py --out out --write    # also write nlp/data/link_model.json
+
+Reads a build (OUT: knowledge base, vector index, the reviews it applied). Training pairs are
+the reviewed candidates the reviewers judged in full (each source's best ``cross.per_family``
+units of every other family); the counterparts they found by searching elsewhere are not
+training pairs (no negatives were judged there) but count in the candidate recall. Folds are
+grouped by source provision. The accepted threshold is the lowest at which the held-out
+precision is at least ``--precision`` (0.8) over at least 30 pairs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from corpus.store import KnowledgeBase  # noqa: E402
+from nlp import align  # noqa: E402
+from nlp.index import VectorIndex  # noqa: E402
+from nlp.link_model import FEATURES, MODEL_PATH, LinkModel  # noqa: E402
+
+FOLDS = 5
+KEEP = 0.1          # candidates scored under this are not stored: they are rarely counterparts
+
+
+def dataset(out: Path) -> dict:
+    """Feature rows of the reviewed links in the build at ``out``, with labels, groups, and
+    for every reviewed counterpart whether the candidate generator would propose it."""
+    kb = KnowledgeBase(out / "govkb.sqlite")
+    docs = {d["id"]: d for d in kb.documents()}
+    provs = [p for d in docs for p in kb.provisions(d)]
+    notes = kb.annotations()
+    idx = VectorIndex.load(out / "index")
+    vectors = np.vstack([idx.vector(p["id"]) for p in provs])
+    prm = align.load_params()
+    rows, units = align._units(provs, prm)
+    V = np.ascontiguousarray(vectors[rows], dtype=np.float32)
+    fam = np.array([docs[u["doc_id"]]["family"] for u in units])
+    terms = {u["id"]: align.key_terms(align._words(u), prm) for u in units}
+    themes = {i: a.get("themes") or [] for i, a in notes.items()}
+    ctx = align._PairContext(provs, vectors, units, V, fam, notes, themes, terms, prm)
+    at = {u["id"]: n for n, u in enumerate(units)}
+    X, y, groups, proposed = [], [], [], []
+    for r in kb.reviews("link"):
+        if r["status"] != "current" or r["source"] not in at or r["target"] not in at:
+            continue
+        n, t = at[r["source"]], at[r["target"]]
+        positive = r["verdict"] != "unrelated"
+        if positive:
+            proposed.append(ctx.rank(n, t) <= prm["cross"]["per_family"])
+        if r.get("added"):
+            continue
+        X.append(ctx.features(n, t, float(V[n] @ V[t])))
+        y.append(int(positive))
+        groups.append(r["source"])
+    kb.close()
+    return {"X": np.array(X), "y": np.array(y), "groups": np.array(groups), "proposed": np.array(proposed)}
+
+
+def held_out(X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Probabilities of each pair from a model that did not see its source provision."""
+    from sklearn.model_selection import GroupKFold
+    p = np.zeros(len(y))
+    for tr, te in GroupKFold(FOLDS).split(X, y, groups):
+        p[te] = LinkModel(fit(X[tr], y[tr], accept=1.0)).probability(X[te])
+    return p
+
+
+def fit(X: np.ndarray, y: np.ndarray, *, accept: float) -> dict:
+    """A logistic regression on standardised features, as the JSON ``LinkModel`` reads."""
+    from sklearn.linear_model import LogisticRegression
+    mean, sd = X.mean(0), X.std(0) + 1e-6
+    lr = LogisticRegression(C=1.0, max_iter=2000).fit((X - mean) / sd, y)
+    return {"features": FEATURES, "mean": mean.round(6).tolist(), "sd": sd.round(6).tolist(),
+            "coef": lr.coef_[0].round(6).tolist(), "intercept": round(float(lr.intercept_[0]), 6),
+            "accept": accept, "keep": KEEP}
+
+
+def accept_threshold(p: np.ndarray, y: np.ndarray, precision: float, min_n: int = 30) -> float | None:
+    """The lowest threshold whose held-out precision is at least ``precision``."""
+    for t in np.round(np.arange(0.30, 0.96, 0.01), 2):
+        m = p >= t
+        if m.sum() >= min_n and y[m].mean() >= precision:
+            return float(t)
+    return None
+
+
+def report(data: dict, precision: float = 0.8) -> dict:
+    """Held-out figures: AUC of the model and of similarity alone, a reliability table, the
+    accepted threshold with its precision and recall, and the candidate recall."""
+    from sklearn.metrics import roc_auc_score
+    X, y = data["X"], data["y"]
+    p = held_out(X, y, data["groups"])
+    thr = accept_threshold(p, y, precision)
+    m = p >= (thr if thr is not None else 2.0)
+    bins = []
+    for a in np.arange(0, 1.0, 0.1):
+        sel = (p >= a) & (p < a + 0.1 if a < 0.9 else p <= 1.0)
+        if sel.sum():
+            bins.append({"bin": f"{a:.1f}-{a + 0.1:.1f}", "pairs": int(sel.sum()),
+                         "mean_confidence": round(float(p[sel].mean()), 3), "observed": round(float(y[sel].mean()), 3)})
+    return {"pairs": int(len(y)), "positives": int(y.sum()), "sources": int(len(set(data["groups"]))),
+            "auc_model": round(float(roc_auc_score(y, p)), 3), "auc_similarity": round(float(roc_auc_score(y, X[:, 0])), 3),
+            "accept": thr, "precision_at_accept": round(float(y[m].mean()), 3) if m.any() else None,
+            "recall_at_accept": round(float(y[m].sum() / y.sum()), 3) if m.any() else None,
+            "accepted_pairs": int(m.sum()), "reliability": bins,
+            "candidate_recall": round(float(data["proposed"].mean()), 3) if len(data["proposed"]) else None,
+            "counterparts_reviewed": int(len(data["proposed"]))}
+
+
+def print_report(r: dict) -> None:
+    print(f"link model, held out ({FOLDS} folds grouped by source provision): {r['pairs']} judged candidate pairs "
+          f"of {r['sources']} sources, {r['positives']} counterparts")
+    print(f"  AUC {r['auc_model']} (similarity alone {r['auc_similarity']})")
+    print(f"  accepted at confidence >= {r['accept']}: precision {r['precision_at_accept']}, recall "
+          f"{r['recall_at_accept']} ({r['accepted_pairs']} pairs)")
+    print(f"  candidate recall: {r['candidate_recall']} of the {r['counterparts_reviewed']} reviewed counterparts are "
+          "among the candidates the aligner proposes (the rest were found by reviewers searching)")
+    print("  reliability: confidence bin, pairs, mean confidence, observed share of counterparts")
+    for b in r["reliability"]:
+        print(f"    {b['bin']}  {b['pairs']:>5}  {b['mean_confidence']:.3f}  {b['observed']:.3f}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=Path("out"))
+    ap.add_argument("--precision", type=float, default=0.8, help="held-out precision the accepted links must reach")
+    ap.add_argument("--write", action="store_true", help=f"write the model trained on all pairs to {MODEL_PATH}")
+    args = ap.parse_args()
+    data = dataset(args.out)
+    if len(data["y"]) < 100:
+        print(f"only {len(data['y'])} reviewed candidate pairs in {args.out}: not enough to train", file=sys.stderr)
+        return 1
+    r = report(data, args.precision)
+    print_report(r)
+    if args.write:
+        if r["accept"] is None:
+            print(f"no threshold reaches precision {args.precision} held out: model not written", file=sys.stderr)
+            return 1
+        model = fit(data["X"], data["y"], accept=r["accept"])
+        model["held_out"] = {k: v for k, v in r.items() if k != "reliability"}
+        MODEL_PATH.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {MODEL_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
