@@ -71,13 +71,13 @@ def _acts(acts: list[dict]) -> str:
     return " and ".join(f"{a['citation']} (in force {fmt_date(a['date'])})" for a in acts)
 
 
-def status_line(doc: dict) -> str:
-    """One line saying where the instrument stands and what the text in the corpus is, e.g.
-    "Amended by Regulation (EU) 2026/1744 (in force 27 July 2026); this is the original 2024
-    text; consolidated text: https://eur-lex.europa.eu/..." ("" when no status was recorded)."""
+def status_parts(doc: dict) -> tuple[str, str, str]:
+    """The status line in parts, for a page that makes the URL a link: (sentence, what the
+    URL is - "consolidated text" or "current text" - and the URL), the last two "" when the
+    line names no URL; ("", "", "") when no status was recorded."""
     st = status_of(doc)
     if not st:
-        return ""
+        return "", "", ""
     s, year = st["status"], str(doc.get("date") or "")[:4]
     held = held_version(doc) or {}
     cons = st.get("consolidated") or None
@@ -86,23 +86,31 @@ def status_line(doc: dict) -> str:
             if held_cons else f"the original {year} text")
     if s == "in force as amended":
         if is_current(doc):
-            return f"In force as amended by {_acts(st['amended_by'])}; this is {this}"
-        return f"Amended by {_acts(st['amended_by'])}; this is {this}" + (
-            f"; consolidated text: {cons['url']}" if cons else "")
+            return f"In force as amended by {_acts(st['amended_by'])}; this is {this}", "", ""
+        return (f"Amended by {_acts(st['amended_by'])}; this is {this}",
+                *(("consolidated text", cons["url"]) if cons else ("", "")))
     if s == "revoked":
         a = st["revoked_by"]
-        return f"Revoked on {fmt_date(a['date'])} by {a['citation']}; this text is no longer in force"
+        return f"Revoked on {fmt_date(a['date'])} by {a['citation']}; this text is no longer in force", "", ""
     if s == "superseded":
         a = st["superseded_by"]
-        return f"Superseded on {fmt_date(a['date'])} by {a['citation']}; this is the {year} text; current text: {a['url']}"
+        return f"Superseded on {fmt_date(a['date'])} by {a['citation']}; this is the {year} text", "current text", a["url"]
     if s == "not yet applicable":
-        return "Not yet applicable" + (f": applies from {fmt_date(st['applies_from'])}" if st.get("applies_from")
-                                       else " (not in force when last checked)")
+        return ("Not yet applicable" + (f": applies from {fmt_date(st['applies_from'])}" if st.get("applies_from")
+                                        else " (not in force when last checked)"), "", "")
     if s == "draft":
-        return "Draft: not the adopted text"
+        return "Draft: not the adopted text", "", ""
     if s == "in force" and cons and not held_cons:
-        return f"In force; this is {this}; consolidated text: {cons['url']}"
-    return s[0].upper() + s[1:]
+        return f"In force; this is {this}", "consolidated text", cons["url"]
+    return s[0].upper() + s[1:], "", ""
+
+
+def status_line(doc: dict) -> str:
+    """One line saying where the instrument stands and what the text in the corpus is, e.g.
+    "Amended by Regulation (EU) 2026/1744 (in force 27 July 2026); this is the original 2024
+    text; consolidated text: https://eur-lex.europa.eu/..." ("" when no status was recorded)."""
+    sentence, what, url = status_parts(doc)
+    return f"{sentence}; {what}: {url}" if url else sentence
 
 
 def summary(doc: dict) -> dict | None:
