@@ -31,6 +31,7 @@ class FetchRecord:
     mirror_file: str = ""    # mirror transport: the MANIFEST file and where it was obtained
     mirror_obtained_from: str = ""
     mirror_note: str = ""
+    version: str = ""        # which version of the document ("" the original; consolidated-<date>)
 
     @property
     def etag(self) -> str | None:
@@ -84,15 +85,17 @@ class RawArchive:
         with self.log.open("a", encoding="utf-8") as f:
             f.write(json.dumps(asdict(rec), ensure_ascii=False, sort_keys=True) + "\n")
 
-    def last_fetch(self, doc_id: str) -> FetchRecord | None:
-        """The newest successful fetch record of ``doc_id`` whose bytes are still here."""
+    def last_fetch(self, doc_id: str, version: str = "") -> FetchRecord | None:
+        """The newest successful fetch record of ``doc_id`` (of that ``version``: "" the
+        original) whose bytes are still here."""
         if not self.log.exists():
             return None
         last = None
         with self.log.open(encoding="utf-8") as f:
             for line in f:
                 rec = json.loads(line)
-                if rec["doc_id"] == doc_id and rec["sha256"] and self.path(rec["sha256"]).exists():
+                if (rec["doc_id"] == doc_id and rec.get("version", "") == version and rec["sha256"]
+                        and self.path(rec["sha256"]).exists()):
                     last = rec
         return FetchRecord(**last) if last else None
 

@@ -33,6 +33,7 @@ from corpus.parsers import get_parser
 from corpus.snapshots import DEFAULT_KEEP, OutputLock, OutputLocked, Snapshots, copy_tree_linked
 from corpus.store import KnowledgeBase, SchemaMismatch, doc_row, provision_dicts
 from corpus.transports import LiveTransport, MirrorTransport, Unavailable, utc_now
+from corpus.versions import ORIGINAL, compose, consolidated_record, original_record
 
 log = logging.getLogger("govkb.build")
 
@@ -169,7 +170,8 @@ def code_fingerprint(paths: Iterable[Path]) -> str:
 
 
 def doc_key(source, sha256: str, parser: str, corpus_code: str) -> str:
-    """The input hash of one document's parse: its bytes, registry entry, parser and code."""
+    """The input hash of one document's parse: its bytes, registry entry, parser and code
+    (the bytes and parsers of every version it is built from)."""
     return hashlib.sha256(json.dumps([repr(source), sha256, parser, corpus_code]).encode()).hexdigest()
 
 
@@ -248,8 +250,17 @@ def _build(out: Path, *, mirror, only, accept_drift, progress, session, stages, 
             else:
                 report.failures.extend(fails)
 
+        cons = source.status.consolidated if source.status else None
         try:
             fetched = transport.fetch(source)
+            later = None   # the consolidated version, where there is one and the transport has it
+            if cons is not None:
+                try:
+                    later = transport.fetch_consolidated(source, cons)
+                except Unavailable as e:
+                    if not e.missing:
+                        raise
+                    report.notices.append(str(e))
         except Unavailable as e:
             if e.reason == "unreachable" and not parsed and not carried:
                 unreachable_hosts.add(urlsplit(source.urls[0]).hostname or "")
@@ -269,7 +280,8 @@ def _build(out: Path, *, mirror, only, accept_drift, progress, session, stages, 
                 keep_or_fail([GateFailure(source.id, "fetch", str(e).removeprefix(f"{source.id}: "))])
             continue
 
-        key = doc_key(source, fetched.record.sha256, fetched.parser, corpus_code)
+        key = doc_key(source, fetched.record.sha256 + (f"+{later.record.sha256}" if later else ""),
+                      fetched.parser + (f"+{later.parser}" if later else ""), corpus_code)
         if previous and last_good.meta(f"doc:{source.id}") == key:
             carried.append(source.id)
             keys[source.id] = key
@@ -277,18 +289,42 @@ def _build(out: Path, *, mirror, only, accept_drift, progress, session, stages, 
             report.add_outcome(DocOutcome(source.id, "unchanged", sum(json.loads(previous["counts"]).values()),
                                               previous["coverage"], time.monotonic() - t, how))
             continue
-        where = fetched.record.mirror_file or fetched.record.url
-        try:
-            result = get_parser(fetched.parser)(fetched.data, source.id)
-        except ParseError as e:
-            keep_or_fail([GateFailure(source.id, "parse", f"{where}: {e}")])
-            continue
-        except Exception as e:  # a parser bug must name the document, not end the build
-            keep_or_fail([GateFailure(source.id, "parse",
-                                      f"parser {fetched.parser} crashed on {where}: {type(e).__name__}: {e}")])
+        results = []
+        for f in [fetched] + ([later] if later else []):
+            where = f.record.mirror_file or f.record.url
+            try:
+                results.append(get_parser(f.parser)(f.data, source.id))
+            except ParseError as e:
+                keep_or_fail([GateFailure(source.id, "parse", f"{where}: {e}")])
+                break
+            except Exception as e:  # a parser bug must name the document, not end the build
+                keep_or_fail([GateFailure(source.id, "parse",
+                                          f"parser {f.parser} crashed on {where}: {type(e).__name__}: {e}")])
+                break
+        if len(results) < 1 + bool(later):
             continue
         old = last_good.provisions(source.id) if (previous and not accept_drift) else None
-        fails = check_document(source, result, old)
+        # The original passes its registry counts; a consolidated version its own (where
+        # pinned), and the document it makes (with the original's preamble) every other gate.
+        fails = check_document(source, results[0], None if later else old)
+        result = results[0]
+        for p in result.provisions:
+            p.version = ORIGINAL
+        versions = [original_record(source, fetched.record, fetched.parser)]
+        served = results[1].meta.get("celex") if later else None
+        if later and served != cons.celex:   # Cellar answered with another text than the one asked for
+            fails.append(GateFailure(source.id, "version", f"{later.record.final_url or later.record.url} is the "
+                                     f"consolidated version {served}, not {cons.celex} as the registry says; "
+                                     "check Status.consolidated of the entry in corpus/sources/ against EUR-Lex"))
+        if later and not fails:
+            result = compose(results[0], results[1], cons.version_id)
+            versions.append(consolidated_record(cons, later.record, results[1].meta))
+            fails = check_document(source, result, old, expected=cons.expected)
+            if not cons.expected:
+                report.notices.append(f"{source.id}: the provision counts of the consolidated version "
+                                      f"{cons.celex} are not pinned in the registry (Status.consolidated.expected); "
+                                      f"after checking them against EUR-Lex, pin these: "
+                                      f"{json.dumps(kind_counts(result.provisions), sort_keys=True)}")
         cov = coverage(result)
         if fails:
             keep_or_fail(fails, (len(result.provisions), cov, time.monotonic() - t))
@@ -299,7 +335,7 @@ def _build(out: Path, *, mirror, only, accept_drift, progress, session, stages, 
         report.add_outcome(DocOutcome(source.id, "unchanged" if same else "fresh" if previous else "new",
                                       len(result.provisions), cov, time.monotonic() - t,
                                       "same bytes, re-parsed: parser code or registry entry changed" if same else ""))
-        parsed[source.id] = (source, fetched.record, result, cov)
+        parsed[source.id] = (source, (later or fetched).record, result, cov, versions)
         keys[source.id] = key
 
     if report.failures:
@@ -336,8 +372,8 @@ def _build(out: Path, *, mirror, only, accept_drift, progress, session, stages, 
     previous_dir = (out / KB_FILE).resolve().parent if last_good else None
     try:
         kb = KnowledgeBase(staging / KB_FILE, create=True)
-        for source, rec, result, cov in parsed.values():
-            kb.add_document(doc_row(source, rec, kind_counts(result.provisions), cov),
+        for source, rec, result, cov, versions in parsed.values():
+            kb.add_document(doc_row(source, rec, kind_counts(result.provisions), cov, versions),
                             provision_dicts(result.provisions))
         if last_good:
             kb.copy_from(last_good, carried)

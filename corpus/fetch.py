@@ -175,12 +175,14 @@ class PoliteSession:
     # -- public ---------------------------------------------------------------------
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-            expect: str | None = None) -> FetchResult:
+            expect: str | None = None, headers: dict[str, str] | None = None) -> FetchResult:
         """Fetch ``url`` politely; raise :class:`FetchError` when it cannot be had.
 
         ``etag``/``last_modified`` (from an earlier FetchResult's headers) make the request
         conditional; an unchanged document comes back as status 304 with an empty body.
-        ``expect`` ("html", "pdf", "text") checks the Content-Type family.
+        ``expect`` ("html", "pdf", "text") checks the Content-Type family. ``headers`` are
+        sent with the request (and with every redirect it follows), e.g. the Accept-Language
+        of a content-negotiating server.
         """
         if expect is not None and expect not in CONTENT_TYPES:
             raise ValueError(f"expect must be one of {sorted(CONTENT_TYPES)} or None, not {expect!r}")
@@ -192,7 +194,7 @@ class PoliteSession:
         if self.respect_robots:
             self._check_robots(url, key, host, end)
 
-        headers = {}
+        headers = dict(headers or {})
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:

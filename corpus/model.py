@@ -42,6 +42,11 @@ class Provision:
     heading: str = ""
     text: str = ""
     num: str = ""
+    # Which version of the instrument the words come from (``original``, ``consolidated-<date>``;
+    # set by the build) and, in a consolidated text, the marker of the act that last wrote
+    # them (``B`` the base act, ``M1`` the first amending act, ``C1`` a corrigendum).
+    version: str = ""
+    marker: str = ""
 
     def to_dict(self) -> dict:
         """Plain dict for JSON/SQLite."""
@@ -57,6 +62,9 @@ class ParseResult:
     provisions: list[Provision]
     body_text: str
     notes: list[str] = field(default_factory=list)
+    # What the document says about itself beyond its provisions (a consolidated text: its
+    # CELEX, date and the acts behind its markers).
+    meta: dict = field(default_factory=dict)
 
 
 class ParseError(ValueError):
@@ -107,9 +115,9 @@ class ProvisionTree:
         if text:
             prov.text = f"{prov.text} {text}" if prov.text else text
 
-    def result(self, body_text: str, notes: list[str] | None = None) -> ParseResult:
+    def result(self, body_text: str, notes: list[str] | None = None, meta: dict | None = None) -> ParseResult:
         """Finish: the ParseResult for these provisions."""
-        return ParseResult(self.provisions, clean_space(body_text), notes or [])
+        return ParseResult(self.provisions, clean_space(body_text), notes or [], meta or {})
 
 
 def clean_space(s: str) -> str:

@@ -9,11 +9,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Iterable
 
+from corpus import status as currency
 from corpus.archive import FetchRecord, write_atomic
 from corpus.model import Provision
 from corpus.sources.base import Source
+from corpus.versions import original_record, provenance
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE documents (
@@ -22,12 +24,16 @@ CREATE TABLE documents (
     binding INTEGER NOT NULL, binds TEXT NOT NULL, url TEXT NOT NULL, urls TEXT NOT NULL,
     source_kind TEXT NOT NULL, sha256 TEXT NOT NULL, retrieved_at TEXT NOT NULL,
     transport TEXT NOT NULL, parser TEXT NOT NULL, counts TEXT NOT NULL, coverage REAL NOT NULL,
-    us_relation TEXT NOT NULL, notes TEXT NOT NULL, fetch TEXT NOT NULL
+    us_relation TEXT NOT NULL, notes TEXT NOT NULL, fetch TEXT NOT NULL,
+    -- where the instrument stands in law (corpus.sources.base.Status as JSON; '' unknown) and the
+    -- versions whose text the document holds, oldest first, each with its provenance (JSON)
+    status TEXT NOT NULL DEFAULT '', versions TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE provisions (
     id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(id), ord INTEGER NOT NULL,
     pinpoint TEXT NOT NULL, kind TEXT NOT NULL, parent_id TEXT, num TEXT NOT NULL,
-    heading TEXT NOT NULL, text TEXT NOT NULL
+    heading TEXT NOT NULL, text TEXT NOT NULL,
+    version TEXT NOT NULL DEFAULT '', marker TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX provisions_doc ON provisions(doc_id, ord);
 CREATE INDEX provisions_parent ON provisions(parent_id);
@@ -58,23 +64,31 @@ CREATE TABLE changes (run_id TEXT PRIMARY KEY, finished_at TEXT NOT NULL, data T
 
 DOC_EXPORT_FIELDS = ("id", "title", "short_title", "publisher", "family", "instrument_type",
                      "binding", "binds", "date", "version", "url", "urls", "source_kind", "sha256",
-                     "retrieved_at", "transport", "counts", "coverage", "us_relation", "notes")
+                     "retrieved_at", "transport", "counts", "coverage", "us_relation", "notes", "status",
+                     "current", "status_line", "versions")
 
 
-def doc_row(source: Source, fetch: FetchRecord, counts: dict, cov: float) -> dict:
-    """The documents-table row for a freshly parsed document."""
+def doc_row(source: Source, fetch: FetchRecord, counts: dict, cov: float, versions: list[dict] | None = None) -> dict:
+    """The documents-table row for a freshly parsed document. ``versions`` (oldest first, see
+    ``corpus.versions``) default to the original alone; ``fetch`` is the fetch of the last
+    one, the version the document stands at, whose label and provenance the row carries."""
+    if versions is None:
+        parser = source.parser if fetch.transport == "mirror" else (source.live_parser or source.parser)
+        versions = [original_record(source, fetch, parser)]
+    held = versions[-1]
     return {
         "id": source.id, "title": source.title, "short_title": source.short_title,
         "publisher": source.publisher, "family": source.family,
         "instrument_type": source.instrument_type, "date": source.date_adopted,
-        "version": source.version, "binding": int(source.binding), "binds": source.binds,
-        "url": source.urls[0], "urls": json.dumps(list(source.urls)),
+        "version": held["label"], "binding": int(source.binding), "binds": source.binds,
+        "url": held["url"], "urls": json.dumps(list(source.urls)),
         "source_kind": fetch.source_kind, "sha256": fetch.sha256, "retrieved_at": fetch.retrieved_at,
-        "transport": fetch.transport, "parser": source.parser if fetch.transport == "mirror"
-        else (source.live_parser or source.parser),
+        "transport": fetch.transport, "parser": held["parser"],
         "counts": json.dumps(counts, sort_keys=True), "coverage": round(cov, 4),
         "us_relation": json.dumps([asdict(r) for r in source.us_relation]),
         "notes": source.notes, "fetch": json.dumps(asdict(fetch), sort_keys=True),
+        "status": json.dumps(source.status.to_dict(), ensure_ascii=False) if source.status else "",
+        "versions": json.dumps(versions, ensure_ascii=False),
     }
 
 
@@ -112,9 +126,9 @@ class KnowledgeBase:
         self.db.execute(f"INSERT INTO documents ({cols}) VALUES ({', '.join('?' * len(row))})",
                         list(row.values()))
         self.db.executemany(
-            "INSERT INTO provisions (id, doc_id, ord, pinpoint, kind, parent_id, num, heading, text)"
-            " VALUES (:id, :doc_id, :order, :pinpoint, :kind, :parent_id, :num, :heading, :text)",
-            provisions)
+            "INSERT INTO provisions (id, doc_id, ord, pinpoint, kind, parent_id, num, heading, text, version, marker)"
+            " VALUES (:id, :doc_id, :order, :pinpoint, :kind, :parent_id, :num, :heading, :text, :version, :marker)",
+            [{"version": "", "marker": "", **p} for p in provisions])
 
     def add_annotations(self, rows: list[dict]) -> None:
         """Store the NLP annotations of provisions (dicts keyed like ANNOTATION_FIELDS)."""
@@ -242,10 +256,13 @@ class KnowledgeBase:
         return [_link(r, parse_evidence) for r in self.db.execute(sql + " ORDER BY score DESC", args)]
 
     def divergence(self, baseline: str | None = None) -> dict | None:
-        """The divergence data for ``baseline`` (the first stored when None)."""
+        """The divergence data for ``baseline`` (the first stored when None), each instrument
+        row marked with whether the instrument is in its current form (``corpus.status``)."""
         r = self.db.execute("SELECT data FROM divergence" + (" WHERE baseline=?" if baseline else "")
                             + " ORDER BY baseline LIMIT 1", (baseline,) if baseline else ()).fetchone()
-        return json.loads(r[0]) if r else None
+        if not r:
+            return None
+        return currency.mark_cells(json.loads(r[0]), {d["id"]: d for d in self.documents()})
 
     def runs(self) -> list[dict]:
         """Build runs, newest first."""
@@ -267,12 +284,14 @@ class KnowledgeBase:
         for d in docs:
             d = dict(d)
             d["binding"] = bool(d["binding"])
+            instrument = currency.summary(d)
+            d.update(status=currency.status_of(d) or None, current=currency.is_current(d),
+                     status_line=currency.status_line(d) or None, versions=currency.versions_of(d))
             for k in ("urls", "counts", "us_relation"):
                 d[k] = json.loads(d[k])
             doc_lines.append(json.dumps({k: d[k] for k in DOC_EXPORT_FIELDS}, ensure_ascii=False))
             for p in self.provisions(d["id"]):
-                p.update(doc_title=d["title"], source_url=d["url"], sha256=d["sha256"],
-                         retrieved_at=d["retrieved_at"], source_kind=d["source_kind"])
+                p.update(doc_title=d["title"], **provenance(d, p["version"]), instrument_status=instrument)
                 if p["id"] in notes:
                     a = notes[p["id"]]
                     p.update(themes=a["themes"], theme_scores=a["theme_scores"], modality=a["modality"],

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 
 from corpus.archive import FetchRecord, RawArchive
 from corpus.mirror import Mirror
-from corpus.sources.base import Source
+from corpus.sources.base import Consolidation, Source
+from corpus.status import fmt_date
+
+# What the live fetcher asks Cellar for: the XHTML manifestation, in English (Cellar names
+# languages by their ISO 639-2 codes).
+CELLAR_HEADERS = {"Accept": "application/xhtml+xml, text/html;q=0.9", "Accept-Language": "eng"}
 
 
 def utc_now() -> str:
@@ -61,6 +66,12 @@ class MirrorTransport:
         self.archive.record(rec)
         return Fetched(data, rec, source.parser)
 
+    def fetch_consolidated(self, source: Source, cons: Consolidation) -> Fetched:
+        """The mirror holds no consolidated texts yet: a notice, and the original is built."""
+        raise Unavailable(source.id, f"the mirror holds no consolidated version (CELEX {cons.celex}, "
+                                     f"{fmt_date(cons.date)}); the original text is built and says so - a "
+                                     "live run fetches the consolidated text from EUR-Lex", missing=True)
+
 
 class LiveTransport:
     """Fetches from the publisher with the polite session; conditional on the last fetch,
@@ -75,19 +86,30 @@ class LiveTransport:
 
     def fetch(self, source: Source) -> Fetched:
         """Fetch ``source.urls[0]`` (conditionally) and archive the bytes."""
-        from corpus.fetch import FetchError
         if source.live_parser is None:
             raise Unavailable(source.id, f"no parser reads what {source.urls[0]} serves yet (the "
                                          "mirror holds a conversion or translation); skipped in live "
                                          "runs - build with --mirror to include it", missing=True)
-        parser = source.live_parser or source.parser
-        prev = self.archive.last_fetch(source.id)
+        return self._get(source, source.urls[0], source.live_parser or source.parser,
+                         expect=source.content_type or None, kind=source.live_kind)
+
+    def fetch_consolidated(self, source: Source, cons: Consolidation) -> Fetched:
+        """Ask the Publications Office's Cellar for the consolidated version (its CELEX
+        under ``cons.cellar``, XHTML in English; Cellar answers with a redirect to the
+        manifestation, which is followed) and archive the bytes."""
+        return self._get(source, cons.fetch_url, cons.parser, expect="html", kind="original",
+                         version=cons.version_id, headers=CELLAR_HEADERS)
+
+    def _get(self, source: Source, url: str, parser: str, *, expect: str | None, kind: str,
+             version: str = "", headers: dict | None = None) -> Fetched:
+        from corpus.fetch import FetchError
+        prev = self.archive.last_fetch(source.id, version)
         if prev is not None and prev.transport != "live":
             prev = None
         try:
-            res = self.session.get(source.urls[0], etag=prev.etag if prev else None,
+            res = self.session.get(url, etag=prev.etag if prev else None,
                                    last_modified=prev.last_modified if prev else None,
-                                   expect=source.content_type or None)
+                                   expect=expect, headers=headers)
         except FetchError as e:
             raise Unavailable(source.id, str(e), reason=e.reason) from None
         headers = dict(res.headers)
@@ -98,9 +120,9 @@ class LiveTransport:
         else:
             data = res.body
         digest = self.archive.put(data)
-        rec = FetchRecord(doc_id=source.id, url=source.urls[0], transport="live",
+        rec = FetchRecord(doc_id=source.id, url=url, transport="live",
                           retrieved_at=res.retrieved_at, sha256=digest, bytes=len(data),
-                          source_kind=source.live_kind, status=res.status,
-                          final_url=res.final_url, headers=headers)
+                          source_kind=kind, status=res.status,
+                          final_url=res.final_url, headers=headers, version=version)
         self.archive.record(rec)
         return Fetched(data, rec, parser)

@@ -187,12 +187,13 @@ def corpus_list(as_json):
             click.echo(json.dumps({"id": s.id, "family": s.family, "title": s.title,
                                    "instrument_type": s.instrument_type, "binding": s.binding,
                                    "date": s.date_adopted, "url": s.urls[0], "parser": s.parser,
-                                   "expected": s.expected, "mirror_doc": s.mirror.doc}))
+                                   "expected": s.expected, "mirror_doc": s.mirror.doc,
+                                   "status": s.status.to_dict() if s.status else None}, ensure_ascii=False))
         return
-    click.echo(f"{'id':<44} {'family':<7} {'type':<18} {'binding':<8} {'date':<11} title")
+    click.echo(f"{'id':<44} {'family':<7} {'type':<18} {'binding':<8} {'date':<11} {'status':<20} title")
     for s in rows:
         click.echo(f"{s.id:<44} {s.family:<7} {s.instrument_type:<18} {'yes' if s.binding else 'no':<8} "
-                   f"{s.date_adopted:<11} {s.short_title}")
+                   f"{s.date_adopted:<11} {s.status.status if s.status else '-':<20} {s.short_title}")
     click.echo(f"\n{len(rows)} documents.")
     if sources.OUT_OF_SCOPE:
         click.echo("\nMirror files deliberately not parsed:")
@@ -246,9 +247,11 @@ def corpus_show(provision_id, out, as_json):
         kb = KnowledgeBase(Path(out) / "govkb.sqlite")
     except (FileNotFoundError, RuntimeError) as e:
         raise click.ClickException(str(e)) from None
+    from corpus import status as currency
+    from corpus.versions import provenance
     doc = kb.document(provision_id)
     if doc:
-        click.echo(f"{doc['title']}\n{doc['url']}\n")
+        click.echo(f"{doc['title']}\n{doc['url']}\n{_status_text(doc)}\n")
         for p in kb.provisions(provision_id):
             if p["parent_id"] is None:
                 gist = textwrap.shorten(p["heading"] or p["text"] or "(sub-provisions)", 70)
@@ -260,21 +263,48 @@ def corpus_show(provision_id, out, as_json):
                                    "eu-ai-act/art-50/par-2 (`govkb corpus show DOC_ID` lists a document)")
     doc = kb.document(p["doc_id"])
     kids = kb.children(p["id"])
+    prov = provenance(doc, p["version"])
     if as_json:
-        click.echo(json.dumps({**p, "document": {k: doc[k] for k in ("id", "title", "url", "sha256",
-                               "retrieved_at", "source_kind")}, "children": [k["id"] for k in kids]},
-                              ensure_ascii=False, indent=2))
+        click.echo(json.dumps({**p, "instrument_status": currency.summary(doc), "provenance": prov,
+                               "document": {k: doc[k] for k in ("id", "title", "url", "sha256", "retrieved_at",
+                                                                "source_kind", "version")}
+                               | {"status": currency.status_of(doc) or None},
+                               "children": [k["id"] for k in kids]}, ensure_ascii=False, indent=2))
         return
     click.echo(f"{doc['short_title']}, {p['pinpoint']}" + (f" - {p['heading']}" if p["heading"] else ""))
+    click.echo(_status_text(doc))
     click.echo(f"id: {p['id']}   kind: {p['kind']}   parent: {p['parent_id'] or '-'}")
-    if doc["source_kind"] != "original":
-        click.echo(f"NOTE: text from a {doc['source_kind'].upper()}, not the publisher's original")
+    if prov["source_kind"] != "original":
+        click.echo(f"NOTE: text from a {prov['source_kind'].upper()}, not the publisher's original")
     if p["text"]:
         click.echo("\n" + textwrap.fill(p["text"], width=100, break_on_hyphens=False) + "\n")
     for k in kids:
         click.echo(f"  {k['pinpoint']}: {textwrap.shorten(k['text'] or k['heading'], 90)}")
-    click.echo(f"\nsource: {doc['url']}\nretrieved: {doc['retrieved_at']} via {doc['transport']}"
-               f"   sha256: {doc['sha256']}")
+    click.echo(f"\nsource: {prov['source_url']}\nretrieved: {prov['retrieved_at']} via {doc['transport']}"
+               f"   sha256: {prov['sha256']}" + _version_text(doc, p))
+
+
+def _status_text(doc: dict) -> str:
+    """The instrument's standing in law as one line (corpus.status), flagged when the text is
+    not the instrument in its current form."""
+    from corpus import status as currency
+    s = currency.summary(doc)
+    if s is None:
+        return "status: not recorded"
+    flag = "" if s["current"] else "WARNING: "
+    return f"{flag}status: {s['line']} (checked {currency.fmt_date(s['checked'])})"
+
+
+def _version_text(doc: dict, p: dict) -> str:
+    """Which version of the text the provision's words come from, and its marker."""
+    from corpus import status as currency
+    v = next((v for v in currency.versions_of(doc) if v["id"] == p.get("version")), None)
+    if v is None or len(currency.versions_of(doc)) < 2:
+        return ""
+    mark = p.get("marker") or ""
+    act = v.get("modifiers", {}).get(mark, "")
+    return (f"\nversion: {v['label']}" + (f"; marker {mark}" + (f" ({act})" if act and mark != "B" else "")
+                                          if mark else ""))
 
 
 def _open_kb(out) -> "KnowledgeBase":
@@ -365,15 +395,26 @@ def align_cmd(provision_id, docs, k, as_json, out):
                              "score": c["score"], "status": c["status"], "evidence": c["evidence"],
                              "other": kb.provision(c["id"])})
     rows = rows[:k]
+    from corpus import status as currency
+    standing = {}
+
+    def status_of(doc_id: str) -> dict | None:
+        if doc_id not in standing:
+            standing[doc_id] = currency.summary(kb.document(doc_id))
+        return standing[doc_id]
+
     if as_json:
         click.echo(json.dumps([{"source_id": r["source_id"], "target_id": r["target_id"],
                                 "relation": r["relation"], "score": r["score"], "status": r["status"],
                                 "evidence": r["evidence"], "pinpoint": r["other"]["pinpoint"],
-                                "doc_id": r["other"]["doc_id"], "text": r["other"]["text"]} for r in rows],
+                                "doc_id": r["other"]["doc_id"], "text": r["other"]["text"],
+                                "instrument_status": status_of(r["other"]["doc_id"]),
+                                "source_instrument_status": status_of(me["doc_id"])} for r in rows],
                               ensure_ascii=False, indent=2))
         return
     doc = kb.document(me["doc_id"])
-    click.echo(f"{doc['short_title']}, {me['pinpoint']}: {textwrap.shorten(me['text'] or me['heading'], 100)}\n")
+    click.echo(f"{doc['short_title']}, {me['pinpoint']}: {textwrap.shorten(me['text'] or me['heading'], 100)}")
+    click.echo(_status_text(doc) + "\n")
     if not rows:
         click.echo("No aligned provisions stored" + (" in those documents." if docs else "."))
         return
@@ -384,6 +425,9 @@ def align_cmd(provision_id, docs, k, as_json, out):
         status = "reviewed" if (r.get("review") or {}).get("status") == "current" else r["status"]
         click.echo(f"{r['score']:.3f} {r['relation']:<11} {status:<9} {odoc['short_title']}, {o['pinpoint']}")
         click.echo(f"      {textwrap.shorten(o['text'] or o['heading'], 110)}")
+        st = status_of(o["doc_id"])
+        if st and not st["current"]:
+            click.echo(f"      WARNING: {st['line']}")
         click.echo(f"      similarity {ev.get('similarity', 0):.2f}" + (f"; shared terms: {terms}" if terms else ""))
         if (r.get("review") or {}).get("status") == "current":
             click.echo(f"      reviewed by {r['review']['reviewer']} ({r['review']['date']}): "
@@ -481,8 +525,8 @@ def _snippet(text: str, width: int = 220) -> str:
 
 
 CSV_FIELDS = ("rank", "id", "doc_id", "instrument", "pinpoint", "kind", "score", "keyword_rank", "semantic_rank",
-              "modality", "themes", "binding", "date", "source_kind", "source_url", "retrieved_at", "text",
-              "highlight", "aligned")
+              "modality", "themes", "binding", "date", "instrument_status", "instrument_current", "status_line",
+              "source_kind", "source_url", "retrieved_at", "text", "highlight", "aligned")
 
 
 def _csv_cell(v):
@@ -540,8 +584,11 @@ def search_cmd(query, docs, families, themes, modality, kind, binding, date_from
         w = csv.writer(sys.stdout)
         w.writerow(CSV_FIELDS)
         for n, r in enumerate(results, 1):
+            st = r.get("instrument_status") or {}
             row = {**r, "rank": n, "instrument": r["doc_title"], "themes": "; ".join(r["themes"]),
-                   "aligned": "; ".join(f"{a['pinpoint']} ({a['doc_id']})" for a in r["aligned"])}
+                   "aligned": "; ".join(f"{a['pinpoint']} ({a['doc_id']})" for a in r["aligned"]),
+                   "instrument_status": st.get("status"), "instrument_current": st.get("current"),
+                   "status_line": st.get("line")}
             w.writerow([_csv_cell(row[f]) for f in CSV_FIELDS])
     elif not results:
         click.echo("No results.")
@@ -555,6 +602,9 @@ def search_cmd(query, docs, families, themes, modality, kind, binding, date_from
             if any(facts):
                 click.echo("     " + "; ".join(f for f in facts if f))
             kind = "" if r["source_kind"] == "original" else f"; text from a {r['source_kind'].upper()}"
+            st = r.get("instrument_status")
+            if st and not st["current"]:
+                click.echo(f"     WARNING: {st['line']}")
             click.echo(f"     source: {r['source_url']} (retrieved {r['retrieved_at'][:10]}{kind})")
             if r["aligned"]:
                 click.echo("     aligned: " + "; ".join(f"{a['pinpoint']} ({a['doc_id']}, {a['relation']})"
@@ -590,15 +640,17 @@ def show_cmd(provision_id, as_json, out):
     if as_json:
         click.echo(json.dumps(p, ensure_ascii=False, indent=2))
         return
-    d, a = p["document"], p["annotations"] or {}
+    d, a, prov = p["document"], p["annotations"] or {}, p["provenance"]
     click.echo(f"{p['citation']}" + (f" - {p['heading']}" if p["heading"] else "") + f"\n{d['title']}")
+    click.echo(_status_text(d))
     click.echo(f"id: {p['id']}   kind: {p['kind']}   modality: {a.get('modality', '-')}   "
                f"themes: {', '.join(a.get('themes') or []) or '-'}")
-    if d["source_kind"] != "original":
-        click.echo(f"NOTE: text from a {d['source_kind'].upper()}, not the publisher's original")
+    if prov["source_kind"] != "original":
+        click.echo(f"NOTE: text from a {prov['source_kind'].upper()}, not the publisher's original")
     if p["text"]:
         click.echo("\n" + textwrap.fill(p["text"], width=100, break_on_hyphens=False))
-    click.echo(f"\nsource: {d['url']}\nretrieved: {d['retrieved_at']} via {d['transport']}   sha256: {d['sha256']}")
+    click.echo(f"\nsource: {prov['source_url']}\nretrieved: {prov['retrieved_at']} via {d['transport']}   "
+               f"sha256: {prov['sha256']}" + _version_text(d, p))
     short = lambda x: textwrap.shorten(x["text"] or x["heading"] or "(sub-provisions)", 80)
     if p["parent"]:
         click.echo(f"\nparent: {p['parent']['pinpoint']}: {short(p['parent'])}")
@@ -614,12 +666,15 @@ def show_cmd(provision_id, as_json, out):
         if rows:
             click.echo(f"\n{title}:")
             for l in rows:
-                click.echo(f"  {l['score']:.3f} {l['relation']:<11} {l['status']:<9} {l['doc_id']}, {l['pinpoint']}")
+                st = l.get("instrument_status")
+            click.echo(f"  {l['score']:.3f} {l['relation']:<11} {l['status']:<9} {l['doc_id']}, {l['pinpoint']}"
+                       + ("" if not st or st["current"] else f"   [{st['status']}]"))
     if p["divergence"]:
         click.echo("\ndivergence cells citing it:")
         for c in p["divergence"]:
             stances = ", ".join(f"{e['stance']} {e['position_id']}" for e in c["evidence"])
-            click.echo(f"  {c['baseline']}: {c['instrument']} / {c['theme']}: {c['label']} ({stances})")
+            old = " [instrument not in its current form]" if c.get("instrument_current") is False else ""
+            click.echo(f"  {c['baseline']}: {c['instrument']} / {c['theme']}: {c['label']} ({stances}){old}")
 
 
 @main.group()
@@ -660,7 +715,9 @@ def review_check(reviews_dir, out):
     kb = _open_kb(out)
     docs, provs = load_provisions(kb)
     try:
-        loaded = load_checked_reviews(kb, provs, reviews_dir or rv.REVIEWS_DIR)
+        # the build's own review records: a provision a new version deleted makes its reviews
+        # stale there, not unknown
+        loaded = load_checked_reviews(kb, provs, reviews_dir or rv.REVIEWS_DIR, previous=kb)
     except rv.ReviewError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(1)

@@ -34,6 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
+from corpus import status as currency
+from corpus.versions import provenance
+
 MODES = ("hybrid", "keyword", "semantic")
 # What a result's score is, by mode: BM25 relevance (SQLite's bm25() negated, higher is
 # better), the cosine of the query and provision vectors, or the fused reciprocal rank.
@@ -199,7 +202,10 @@ class SearchEngine:
     def _load_metadata(self, db) -> None:
         """Per-provision arrays (by position = rowid order) so filters are numpy masks."""
         self.docs = {r["id"]: dict(r) for r in db.execute(
-            "SELECT id, title, short_title, family, date, binding, url, retrieved_at, source_kind FROM documents")}
+            "SELECT id, title, short_title, family, date, binding, url, sha256, retrieved_at, source_kind, version, "
+            "status, versions FROM documents")}
+        # where each instrument stands, worded once (corpus.status): it travels with every result
+        self.standing = {i: currency.summary(d) for i, d in self.docs.items()}
         rows = db.execute("SELECT p.rowid, p.id, p.doc_id, p.kind, p.pinpoint, p.ord, a.modality, a.themes, "
                           "a.theme_scores IS NOT NULL FROM provisions p LEFT JOIN annotations a ON a.id = p.id "
                           "ORDER BY p.rowid").fetchall()
@@ -486,15 +492,18 @@ class SearchEngine:
         db = self._db()
         out = {}
         for r in db.execute(
-                "SELECT p.rowid, p.id, p.doc_id, p.pinpoint, p.kind, p.heading, p.text, a.themes, a.modality "
+                "SELECT p.rowid, p.id, p.doc_id, p.pinpoint, p.kind, p.heading, p.text, p.version, a.themes, a.modality "
                 f"FROM provisions p LEFT JOIN annotations a ON a.id = p.id WHERE p.rowid IN ({marks})", rowids):
             d = self.docs[r["doc_id"]]
+            prov = provenance(d, r["version"])
             out[self.rowpos[r["rowid"]]] = {
                 "id": r["id"], "doc_id": r["doc_id"], "doc_title": d["title"], "doc_short_title": d["short_title"],
                 "pinpoint": r["pinpoint"], "kind": r["kind"], "heading": r["heading"], "text": r["text"],
-                "highlight": r["text"] or r["heading"], "source_url": d["url"], "retrieved_at": d["retrieved_at"],
-                "source_kind": d["source_kind"], "themes": json.loads(r["themes"]) if r["themes"] else [],
-                "modality": r["modality"], "binding": bool(d["binding"]), "date": d["date"]}
+                "highlight": r["text"] or r["heading"], "source_url": prov["source_url"],
+                "retrieved_at": prov["retrieved_at"], "source_kind": prov["source_kind"],
+                "themes": json.loads(r["themes"]) if r["themes"] else [],
+                "modality": r["modality"], "binding": bool(d["binding"]), "date": d["date"],
+                "instrument_status": self.standing[r["doc_id"]]}
         hq = _highlight_query(q, stopwords)
         if self.has_fts and hq:
             sql = (f"SELECT rowid, highlight({FTS_TABLE}, 2, ?, ?), highlight({FTS_TABLE}, 1, ?, ?) FROM {FTS_TABLE} "
@@ -527,7 +536,8 @@ class SearchEngine:
     def _aligned(self, prov_id: str, doc_id: str, n: int) -> list[dict]:
         rows = [r for r in self._link_rows(prov_id) if r["doc_id"] != doc_id and r["relation"] != "explains"]
         return [{"id": r["id"], "doc_id": r["doc_id"], "pinpoint": self._pin(r["_n"]), "relation": r["relation"],
-                 "score": r["score"], "status": r["status"]} for r in rows[:n]]
+                 "score": r["score"], "status": r["status"], "instrument_status": self.standing[r["doc_id"]]}
+                for r in rows[:n]]
 
     def _pin(self, n: int) -> str:
         return self._db().execute("SELECT pinpoint FROM provisions WHERE rowid=?",
@@ -550,7 +560,7 @@ class SearchEngine:
             p = db.execute("SELECT pinpoint, heading, text FROM provisions WHERE rowid=?",
                            (int(self.rowids[r.pop("_n")]),)).fetchone()
             r.update(pinpoint=p["pinpoint"], heading=p["heading"], text=p["text"],
-                     doc_title=self.docs[r["doc_id"]]["title"])
+                     doc_title=self.docs[r["doc_id"]]["title"], instrument_status=self.standing[r["doc_id"]])
         return rows
 
     def nearest(self, prov_id: str, docs, k: int = 10, exclude=()) -> list[dict]:
@@ -598,9 +608,12 @@ class SearchEngine:
             recitals = [l for l in (self.links(up, k=K_MAX) or []) if l["relation"] == "explains"]
             up = up.rsplit("/", 1)[0]
         return {**p, "citation": f"{d['short_title']}, {p['pinpoint']}",
+                "instrument_status": self.standing[p["doc_id"]], "provenance": provenance(d, p["version"]),
                 "document": {k: d[k] for k in ("id", "title", "short_title", "publisher", "family", "instrument_type",
-                                               "date", "url", "sha256", "retrieved_at", "transport", "source_kind")}
-                | {"binding": bool(d["binding"])},
+                                               "date", "version", "url", "sha256", "retrieved_at", "transport",
+                                               "source_kind")}
+                | {"binding": bool(d["binding"]), "status": currency.status_of(d) or None,
+                   "versions": currency.versions_of(d)},
                 "parent": self._brief(_prov(parent)) if parent else None,
                 "siblings": [self._brief(s) | {"position": i - me} for i, s in enumerate(sibs)
                              if s["id"] != prov_id and abs(i - me) <= 5],
@@ -622,7 +635,8 @@ class SearchEngine:
                     by_prov: dict[str, list[dict]] = {}
                     for e in c.get("evidence", []):
                         by_prov.setdefault(e.get("provision_id"), []).append(e)
-                    head = {k: c[k] for k in ("instrument", "level", "theme", "label", "score")}
+                    head = {k: c[k] for k in ("instrument", "level", "theme", "label", "score", "instrument_current")
+                            if k in c}
                     for pid, ev in by_prov.items():
                         citing.setdefault(pid, []).append({"baseline": base, **head, "evidence": ev})
             self._citing = citing
@@ -634,7 +648,7 @@ class SearchEngine:
     def _divergence_data(self, baseline: str) -> dict:
         if baseline not in self._div_cache:
             r = self._db().execute("SELECT data FROM divergence WHERE baseline=?", (baseline,)).fetchone()
-            self._div_cache[baseline] = json.loads(r[0])
+            self._div_cache[baseline] = currency.mark_cells(json.loads(r[0]), self.docs)
         return self._div_cache[baseline]
 
     def divergence(self, *, instrument=None, theme=None, baseline=None) -> dict:

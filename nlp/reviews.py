@@ -281,7 +281,9 @@ def check_texts(reviews: list[Review], hashes: TextHashes, built_docs: set[str],
     """Set each review's status against the built texts; return the problems (ids of built
     documents that do not exist). A review whose documents are not all in this build is
     ``absent``; one whose pinned hashes all match is ``current``; otherwise ``stale``, since the
-    run that first found it so (``previous`` holds the last build's review records by id)."""
+    run that first found it so (``previous`` holds the last build's review records by id). A
+    provision the last build had and this one lacks (a new version of the text deleted it)
+    makes its reviews stale; an id no build had is a mistake in the review file."""
     problems = []
     for r in reviews:
         ids = r.rests_on
@@ -292,10 +294,11 @@ def check_texts(reviews: list[Review], hashes: TextHashes, built_docs: set[str],
             r.status = "absent"
             continue
         unknown = [i for i in ids if i not in hashes]
-        if unknown:
+        known_before = ((previous or {}).get(r.id) or {}).get("status") in ("current", "stale")
+        if unknown and not known_before:
             problems.append(f"{r.file}:{r.line}: unknown provision id(s) {', '.join(unknown)}")
             continue
-        r.changed = [i for i in ids if hashes[i] != r.data["sha256"][i]]
+        r.changed = [i for i in ids if i not in hashes or hashes[i] != r.data["sha256"][i]]
         r.status = "stale" if r.changed else "current"
         if r.changed:
             before = (previous or {}).get(r.id) or {}

@@ -294,3 +294,19 @@ def test_the_api_follows_a_publish_without_restart(kb, tmp_path):
         snaps.restore(first)
         assert client.get("/health").json()["build"] == first
         assert client.get(f"/provisions/{gone}").status_code == 200
+
+
+def test_status_travels_with_every_provision_and_marks_the_matrix(api):
+    hit = search(api, "Article 50", k=1)[0]
+    assert hit["instrument_status"]["status"] == "in force as amended" and hit["instrument_status"]["current"] is False
+    assert hit["instrument_status"]["line"].startswith("Amended by Regulation (EU) 2026/1744 (in force 27 July 2026)")
+    p = get(api, "/provisions/eu-ai-act/art-50/par-2").json()
+    assert p["instrument_status"] == hit["instrument_status"]
+    assert p["document"]["status"]["amended_by"][0]["url"] == "http://data.europa.eu/eli/reg/2026/1744/oj"
+    links = get(api, "/provisions/eu-ai-act/art-50/par-2/links", k=5).json()
+    assert all(l["instrument_status"]["status"] for l in links)
+    cells = get(api, "/divergence").json()["cells"]
+    act = [c for c in cells if c["instrument"] == "eu-ai-act"]
+    assert act and all(c["instrument_current"] is False and c["status_line"].startswith("Amended by") for c in act)
+    assert all(c["instrument_current"] is True and "status_line" not in c for c in cells if c["instrument"] == "g7-hiroshima-code")
+    assert all(c["instruments_not_current"] == ["eu-ai-act"] for c in cells if c["instrument"] == "eu")

@@ -82,9 +82,12 @@ class Publisher(LivePublisher):
 
 def make_registry(base: str, ids) -> dict:
     """The registry entries of ``ids``, pointed at the local publisher and read with the
-    mirror's parser (the server replays mirror files)."""
+    mirror's parser (the server replays mirror files; it has no consolidated versions, so
+    the entries name none)."""
     return {sid: dataclasses.replace(REAL_REGISTRY[sid], urls=(f"{base}/{sid}",), live_parser="",
-                                     content_type=SERVED[sid][0]) for sid in ids}
+                                     content_type=SERVED[sid][0],
+                                     status=dataclasses.replace(REAL_REGISTRY[sid].status, consolidated=None))
+            for sid in ids}
 
 
 SLEEPS: list[float] = []

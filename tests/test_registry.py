@@ -8,7 +8,7 @@ import pytest
 
 from corpus import sources
 from corpus.parsers import get_parser
-from corpus.sources.base import FAMILIES
+from corpus.sources.base import FAMILIES, STATUSES, Act, Consolidation, Status
 
 REQUIRED_IDS = {
     "eu-ai-act", "eu-gdpr", "eu-dsa", "oecd-ai-2019", "oecd-ai-2024", "g7-hiroshima-principles",
@@ -68,3 +68,61 @@ def test_every_mirror_document_passes_its_gates(source_id, parsed):
     recognised as what the registry says it is."""
     from corpus.checks import check_document
     assert check_document(sources.get(source_id), parsed(source_id)) == []
+
+
+@pytest.mark.parametrize("source", sorted(sources.declared().values(), key=lambda s: s.id), ids=lambda s: s.id)
+def test_every_instrument_has_a_status_with_its_source(source):
+    """Counsel must know whether a text is the law as it stands: every entry says where the
+    instrument stands, when that was checked and against what, and cites the acts that
+    amended, revoked or superseded it with their date and official URL."""
+    st = source.status
+    assert st is not None, f"{source.id} has no status (corpus/sources/base.py, Status)"
+    assert st.status in STATUSES and re.fullmatch(r"\d{4}-\d\d-\d\d", st.checked) and st.source
+    for act in (*st.amended_by, *st.supersedes, st.revoked_by, st.superseded_by):
+        if act is not None:
+            assert act.citation and re.fullmatch(r"\d{4}-\d\d-\d\d", act.date) and act.url.startswith("http")
+    if st.status == "in force as amended":
+        assert st.amended_by
+    if st.consolidated:   # a consolidated version of this very act (its ELI names year and number)
+        celex = st.consolidated.celex
+        assert any(f"/eli/reg/{celex[1:5]}/{int(celex[6:10])}/" in u for u in source.urls)
+
+
+def test_statuses_of_record():
+    """The changes of standing the corpus must never present silently."""
+    act = sources.get("eu-ai-act").status
+    assert act.status == "in force as amended"
+    assert [(a.citation, a.date) for a in act.amended_by] == [("Regulation (EU) 2026/1744", "2026-07-27")]
+    assert (act.consolidated.celex, act.consolidated.date) == ("02024R1689-20260727", "2026-07-27")
+    assert act.consolidated.fetch_url == "http://publications.europa.eu/resource/celex/02024R1689-20260727"
+    eo = sources.get("us-eo-14110").status
+    assert eo.status == "revoked" and eo.revoked_by.citation.startswith("Executive Order 14148")
+    assert eo.revoked_by.date == "2025-01-20"
+    oecd = sources.get("oecd-ai-2019").status
+    assert oecd.status == "superseded" and oecd.superseded_by.date == "2024-05-03"
+    assert sources.get("oecd-ai-2024").status.supersedes[0].date == "2019-05-22"
+    dec = sources.get("us-eo-2025-12-11-national-ai-policy")
+    assert dec.short_title == "EO 14365" and dec.title.startswith("Executive Order 14365 of December 11, 2025")
+    assert dec.status.status == "in force"
+
+
+@pytest.mark.parametrize("bad, says", [
+    (dict(status="in force as amended"), "needs amended_by"),
+    (dict(status="revoked"), "needs revoked_by"),
+    (dict(status="superseded"), "needs superseded_by"),
+    (dict(status="repealed-ish"), "unknown status"),
+    (dict(status="in force", checked="last week"), "not an ISO date"),
+    (dict(status="in force", source=""), "no source"),
+])
+def test_a_status_must_say_what_put_it_there(bad, says):
+    args = {"checked": "2026-12-05", "source": "https://example.org", **bad}
+    with pytest.raises(ValueError, match=says):
+        Status(**args)
+
+
+def test_a_consolidated_celex_must_match_its_date():
+    assert Consolidation("02024R1689-20260727", "2026-07-27").version_id == "consolidated-2026-07-27"
+    with pytest.raises(ValueError):
+        Consolidation("02024R1689-20260727", "2026-07-28")
+    with pytest.raises(ValueError):
+        Act("Regulation (EU) 2026/1744", "27 July 2026", "http://data.europa.eu/eli/reg/2026/1744/oj")

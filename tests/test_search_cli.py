@@ -93,3 +93,42 @@ def test_show(out):
 def test_show_unknown_id_exits_1(out):
     rc, stdout, err = govkb("show", "eu-ai-act/art-999", "--out", str(out))
     assert rc == 1 and "no provision" in err and "Traceback" not in err
+
+
+AMENDED = ("Amended by Regulation (EU) 2026/1744 (in force 27 July 2026); this is the original 2024 text; "
+           "consolidated text: https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:02024R1689-20260727")
+
+
+def test_search_results_say_where_their_instrument_stands(out):
+    rc, stdout, err = govkb("search", "Article 50", "--json", "-k", "3", "--out", str(out))
+    assert rc == 0, err
+    st = json.loads(stdout)[0]["instrument_status"]
+    assert st == {"status": "in force as amended", "current": False, "line": AMENDED, "checked": "2026-12-05"}
+    rc, stdout, err = govkb("search", "Action 7", "--json", "-k", "1", "--mode", "keyword", "--out", str(out))
+    row = json.loads(stdout)[0]
+    assert row["doc_id"] == "g7-hiroshima-code" and row["instrument_status"]["current"] is True
+    assert all("instrument_status" in a for a in row["aligned"])
+    rc, stdout, err = govkb("search", "Article 50", "-k", "2", "--out", str(out))
+    assert f"     WARNING: {AMENDED}\n" in stdout          # text: one warning line under each result
+    rc, stdout, err = govkb("search", "synthetic audio", "--csv", "-k", "3", "--mode", "keyword", "--out", str(out))
+    art = next(r for r in csv.DictReader(io.StringIO(stdout)) if r["doc_id"] == "eu-ai-act")
+    assert (art["instrument_status"], art["instrument_current"], art["status_line"]) == (
+        "in force as amended", "False", AMENDED)
+
+
+def test_show_and_align_warn_that_the_text_has_moved_on(out):
+    rc, stdout, err = govkb("show", "eu-ai-act/art-50/par-2", "--out", str(out))
+    assert rc == 0, err
+    assert stdout.splitlines()[2] == f"WARNING: status: {AMENDED} (checked 5 December 2026)"
+    rc, stdout, err = govkb("show", "eu-ai-act/art-50/par-2", "--json", "--out", str(out))
+    p = json.loads(stdout)
+    assert p["instrument_status"]["line"] == AMENDED and p["document"]["status"]["consolidated"]["celex"] == "02024R1689-20260727"
+    assert p["provenance"]["source_url"] == p["document"]["url"] and p["version"] == "original"
+    rc, stdout, err = govkb("show", "g7-hiroshima-code/action-7", "--out", str(out))
+    assert stdout.splitlines()[2] == "status: Non-binding (checked 5 December 2026)"
+    rc, stdout, err = govkb("align", "eu-ai-act/art-50/par-2", "-k", "3", "--out", str(out))
+    assert rc == 0, err
+    assert stdout.splitlines()[1] == f"WARNING: status: {AMENDED} (checked 5 December 2026)"
+    rc, stdout, err = govkb("align", "eu-ai-act/art-50/par-2", "-k", "3", "--json", "--out", str(out))
+    rows = json.loads(stdout)
+    assert rows and all(r["source_instrument_status"]["current"] is False and r["instrument_status"] for r in rows)

@@ -87,8 +87,35 @@ def test_source_kind_marked(sample_site):
     trans = (out / "site/instruments/yy-guide/index.html").read_text()
     orig = (out / "site/instruments/xx-act/index.html").read_text()
     assert "<strong>CONVERSION</strong>" in conv and "<strong>TRANSLATION</strong>" in trans
-    assert 'class="banner' not in orig
+    assert 'class="banner src-' not in orig
     assert "0" * 64 in orig and "retrieved 2026-01-01T00:00:00Z" in orig
+
+
+def test_status_banner_on_the_instrument_and_every_page_quoting_it(sample_site):
+    """The sample act was amended and the corpus holds its original text: its page says so
+    with the consolidated text's link, every page quoting it names it, each citation of it is
+    marked, the matrix row too; an instrument in its current form has no banner."""
+    out, _ = sample_site
+    site = out / "site"
+    banner = re.compile(r'<p class="banner status-nc"[^>]*>(.*?)</p>', re.S)
+    act = banner.findall((site / "instruments/xx-act/index.html").read_text())
+    assert len(act) == 1 and act[0].startswith("Amended by Invented Amending Act 2099/2 &lt;script&gt;")
+    assert "(in force 27 July 2099); this is the original 2025 text; consolidated text: " \
+           '<a class="outbound" href="https://eur-lex.europa.eu/eli/reg/2099/1/2099-07-27"' in act[0]
+    assert "Status checked 2026-01-01" in act[0]
+    assert not banner.findall((site / "instruments/us-policy/index.html").read_text())
+    for page in ("alignment/xx-act/index.html", "alignment/us-policy/index.html", "themes/content/index.html"):
+        quoted = banner.findall((site / page).read_text())
+        assert len(quoted) == 1 and ">Invented Act</a>, quoted on this page: Amended by" in quoted[0], page
+    assert not banner.findall((site / "themes/safety/index.html").read_text())   # quotes only the guide
+    policy_links = (site / "alignment/us-policy/index.html").read_text()
+    assert re.search(r'Invented Act, Article 1\(1\)</a><span class="tag status-nc" title="[^"]*">amended</span>',
+                     policy_links)
+    matrix = (site / "matrix/us-endorsed/index.html").read_text()
+    assert re.search(r'>Invented Act</a><span class="tag status-nc"[^>]*>amended</span></th>', matrix)
+    compare = json.loads((site / "assets/data/compare.json").read_text())
+    status = {i["id"]: i["status"] for i in compare["instruments"]}
+    assert status["xx-act"].startswith("Amended by Invented Amending Act") and status["us-policy"] == ""
 
 
 def test_scraped_text_is_escaped(sample_site):
@@ -113,7 +140,9 @@ def test_no_offsite_assets(sample_site):
     out, _ = sample_site
     site = out / "site"
     kb = KnowledgeBase(out / "govkb.sqlite")
-    official = {d["url"] for d in kb.documents()}
+    # the official texts: each document's own, and the consolidated text its status names
+    official = {d["url"] for d in kb.documents()} | {
+        (json.loads(d["status"] or "{}").get("consolidated") or {}).get("url") for d in kb.documents()}
     tracker = repo_url() + "/issues/new?"
     assert tracker.startswith("https://")
     for f in site.rglob("*"):
@@ -427,7 +456,8 @@ def test_scraped_text_never_reaches_the_page_unescaped(tmp_path):
         assert '<b class="probe-' not in text, (path, text[text.index('<b class="probe-') - 200:][:400])
     shown = "".join(pages.values())
     for key in ("title", "short_title", "publisher", "pinpoint", "heading", "text", "label", "scope", "stance",
-                "reason", "reviewer", "note", "sentences", "shared_terms", "warnings", "urls", "review_stats"):
+                "reason", "reviewer", "note", "sentences", "shared_terms", "warnings", "urls", "review_stats",
+                "citation"):
         assert key in seen | {"review_stats"}
         assert f"&lt;b class=&#34;probe-{key}&#34;&gt;" in shown, key
     assert {"includes", "verdict", "decisive", "changed", "modality"} <= seen

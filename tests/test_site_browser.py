@@ -251,3 +251,36 @@ def test_every_page_has_the_header_search(server, page, path):
     page.wait_for_load_state("load")
     assert page.locator("header #header-search-input").is_visible()
     assert page.evaluate("typeof PagefindModularUI.Instance") == "function"
+
+
+def test_status_banner_on_an_amended_instrument_and_where_it_is_quoted(server, page, artifacts):
+    """The sample act was amended and the site holds its original text: its page opens with a
+    banner naming the amendment and linking the consolidated text (hostile text in the
+    amendment's citation stays text); the alignment page of an instrument quoting it names it;
+    the compare page says so when it is picked; the front page's matrix marks its row."""
+    page.goto(server + "instruments/xx-act/")
+    banner = page.locator("article p.banner.status-nc")
+    assert banner.count() == 1 and banner.is_visible()
+    assert banner.bounding_box()["y"] < page.locator("table.facts").bounding_box()["y"]
+    text = banner.inner_text()
+    assert text.startswith("Amended by Invented Amending Act 2099/2 <script>window.__xss=1")
+    assert "(in force 27 July 2099); this is the original 2025 text; consolidated text: " in text
+    link = banner.locator("a.outbound")
+    assert link.get_attribute("href") == "https://eur-lex.europa.eu/eli/reg/2099/1/2099-07-27"
+    assert page.evaluate("window.__xss") is None and page.dialogs == []
+    page.screenshot(path=str(artifacts / "status-banner.png"))
+    page.goto(server + "instruments/us-policy/")
+    assert page.locator("article p.banner.status-nc").count() == 0
+    page.goto(server + "alignment/us-policy/")
+    quoted = page.locator("article p.banner.status-nc")
+    assert quoted.count() == 1 and quoted.inner_text().startswith("Invented Act, quoted on this page: Amended by")
+    quoted.locator("a", has_text="Invented Act").click()
+    page.wait_for_url("**/instruments/xx-act/")
+    page.goto(server + "compare/?left=i:xx-act&right=i:us-policy")
+    cmp_banner = page.locator("#compare-out p.banner.status-nc")
+    cmp_banner.first.wait_for()
+    assert cmp_banner.count() == 1 and cmp_banner.inner_text().startswith("Invented Act: Amended by")
+    page.goto(server)
+    row = page.locator("table.matrix tr", has=page.locator("th a", has_text="Invented Act"))
+    assert row.locator(".status-nc").inner_text() == "amended"
+    assert page.evaluate("window.__xss") is None and page.dialogs == []

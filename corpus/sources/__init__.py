@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-from corpus.sources.base import MirrorRef, Source, USRelation
+from corpus.sources.base import Act, Consolidation, MirrorRef, Source, Status, USRelation
 
 # One module per publisher; a family with several publishers has one module each, named
 # family_publisher (us_whitehouse, us_nist).
@@ -46,4 +46,4 @@ def get(source_id: str) -> Source:
         raise KeyError(f"unknown document id {source_id!r}; known: {', '.join(sorted(REGISTRY))}") from None
 
 
-__all__ = ["REGISTRY", "OUT_OF_SCOPE", "Source", "MirrorRef", "USRelation", "get"]
+__all__ = ["REGISTRY", "OUT_OF_SCOPE", "Source", "MirrorRef", "USRelation", "Status", "Act", "Consolidation", "get"]

@@ -4,7 +4,7 @@ The English translations/conversions are parsed; every text here is an unofficia
 translation or a third-party conversion, never the original (the mirror's kind column is
 carried through by the pipeline).
 """
-from corpus.sources.base import MirrorRef, Source
+from corpus.sources.base import MirrorRef, Source, Status
 
 SOURCES: list[Source] = [
     Source(
@@ -22,6 +22,10 @@ SOURCES: list[Source] = [
         expected={"preamble": 1, "signature": 1, "heading": 1, "chapter": 5, "article": 24,
                   "item": 13, "footnote": 6},
         content_type="html",
+        status=Status(status="in force", checked="2026-12-05",
+                      source="https://www.cac.gov.cn/2023-07/13/c_1690898327029107.htm (Article 24: effective "
+                             "15 August 2023)",
+                      note="In force since 15 August 2023; no amending or repealing measure recorded."),
         notes="Unofficial English translation by CASI (marker-pdf markdown of the CASI PDF). CASI "
               "renders the chapters (章) as 'Section N'; they are chapters cpt-N here. The CASI series "
               "cover and disclaimer are not body; translator's notes ii-vii are footnotes. The live "
@@ -40,6 +44,10 @@ SOURCES: list[Source] = [
         mirror=MirrorRef(doc="ai-labeling-measures-2025", format="text", lang="en"),
         parser="cn_measures_text", live_parser=None, expected={"heading": 1, "article": 14, "item": 10},
         content_type="text",
+        status=Status(status="in force", checked="2026-12-05",
+                      source="the Measures, Article 14 (effective 1 September 2025), as issued by the CAC: "
+                             "https://www.cac.gov.cn/",
+                      note="In force since 1 September 2025; no amending measure recorded."),
         notes="Unofficial English translation (AGORA/CSET). The exact CAC page is not known: the URL "
               "is the CAC site; the Chinese original is not in the mirror.",
     ),
@@ -55,6 +63,8 @@ SOURCES: list[Source] = [
         mirror=MirrorRef(doc="global-ai-governance-initiative-2023", format="html", lang="zh+en"),
         parser="cn_gaigi_html", expected={"heading": 1, "paragraph": 4, "proposal": 11},
         content_type="html",
+        status=Status(status="non-binding", checked="2026-12-05", source="https://www.cac.gov.cn/",
+                      note="A political initiative."),
         notes="Only the English part of the bilingual page is parsed (body_text is that part); the "
               "Chinese text is the same Initiative. Proposals are unnumbered in print and numbered "
               "1-11 in print order. Page address on cac.gov.cn not known exactly: URL is the site.",
@@ -71,6 +81,10 @@ SOURCES: list[Source] = [
         parser="cn_tc260_text", live_parser=None,
         expected={"heading": 2, "preamble": 1, "section": 6, "subsection": 40, "item": 82},
         content_type="text",
+        status=Status(status="non-binding", checked="2026-12-05",
+                      source="https://www.tc260.org.cn/front/postDetail.html?id=20240909102807",
+                      note="Technical guidance. A version 2.0 of the Framework was reported in September 2025; "
+                           "it is not verified here, so no superseding text is recorded: check TC260's site."),
         notes="English AGORA conversion. The closing risk-to-measures table is '[Omitted.]' in the "
               "source (kept as a heading provision with that marker). The conversion drops the "
               "heading of section 4.2.2; its two items are attached to an untitled sec-4.2.2. "

@@ -1,5 +1,5 @@
 """coe sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source, USRelation
+from corpus.sources.base import MirrorRef, Source, Status, USRelation
 
 SOURCES: list[Source] = [
     Source(
@@ -42,6 +42,14 @@ SOURCES: list[Source] = [
                 citation="https://www.coe.int/en/web/conventions/full-list?module=signatures-by-"
                          "treaty&treatynum=225"),
         ),
+        status=Status(
+            status="not yet applicable", checked="2026-12-05",
+            source="Council of Europe Treaty Office, chart of signatures and ratifications of Treaty 225: "
+                   "https://www.coe.int/en/web/conventions/full-list?module=signatures-by-treaty&treatynum=225",
+            note="Opened for signature on 5 September 2024; it enters into force on the first day of the month "
+                 "after three months from the fifth ratification, including three Council of Europe member "
+                 "States (Article 30, paragraph 3). No entry into force was recorded at the last check; "
+                 "re-check the chart, which lists ratifications as they come."),
         notes="Pinpoints follow the Council of Europe's style: 'Article 3, paragraph 1' and "
               "'Article 3, paragraph 1.a'; a sub-paragraph directly in an article is "
               "'Article 11, sub-paragraph a'. The unnumbered text after Article 3, paragraph "

@@ -1,5 +1,7 @@
 """eu sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source
+from corpus.sources.base import Act, Consolidation, MirrorRef, Source, Status
+
+_CHECKED = "2026-12-05"
 
 _OJ_PARSER = "eurlex_oj_html"
 _US_NOTE = ("No US act of record relates to this instrument. US policy (Executive Order 14320 "
@@ -40,6 +42,18 @@ SOURCES: list[Source] = [
         content_type="html",
         notes=("Parsed from a browser save of the EUR-Lex OJ HTML (CELEX 32024R1689); the EUR-Lex "
                "sidebar, masthead and colophon are not body text. " + _US_NOTE),
+        status=Status(
+            status="in force as amended", checked=_CHECKED,
+            source="EUR-Lex, CELEX 32024R1689, document information (amended by; consolidated versions): "
+                   "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=CELEX:32024R1689",
+            amended_by=(Act("Regulation (EU) 2026/1744", "2026-07-27", "http://data.europa.eu/eli/reg/2026/1744/oj",
+                            note="in force 27 July 2026; among other changes it moves the application dates "
+                                 "of the rules on high-risk AI systems"),),
+            # Live runs fetch this version from Cellar; the mirror has no copy of it yet.
+            consolidated=Consolidation("02024R1689-20260727", "2026-07-27"),
+            note="The corpus text is the Official Journal original of 12 July 2024 unless a live run "
+                 "fetched the consolidated version (recitals always come from the original: "
+                 "consolidated texts leave the preamble out)."),
     ),
     Source(
         id="eu-gdpr",
@@ -72,6 +86,13 @@ SOURCES: list[Source] = [
         },
         content_type="html",
         notes="Raw EUR-Lex server HTML of the OJ original (not the consolidated version). " + _US_NOTE,
+        status=Status(
+            status="in force", checked=_CHECKED,
+            source="EUR-Lex, CELEX 32016R0679, document information: "
+                   "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=CELEX:32016R0679",
+            consolidated=Consolidation("02016R0679-20160504", "2016-05-04"),
+            note="No amending act recorded; the consolidated version works in the corrigenda, which the "
+                 "corpus text (the OJ original) does not apply."),
     ),
     Source(
         id="eu-dsa",
@@ -100,6 +121,12 @@ SOURCES: list[Source] = [
         notes=("Not yet in the corpus mirror (skipped offline until added). Parsed with the same "
                "EUR-Lex OJ parser as the AI Act and GDPR, which relies only on shared OJ/ELI "
                "markup. " + _US_NOTE),
+        status=Status(
+            status="in force", checked=_CHECKED,
+            source="EUR-Lex, CELEX 32022R2065, document information: "
+                   "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=CELEX:32022R2065",
+            note="In force since 16 November 2022, applicable in full since 17 February 2024 (Article 93); "
+                 "no amending act recorded."),
     ),
 ]
 

@@ -1,5 +1,5 @@
 """g7 sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source, USRelation
+from corpus.sources.base import MirrorRef, Source, Status, USRelation
 
 _STATEMENT_URL = ("https://www.whitehouse.gov/briefing-room/statements-releases/2023/10/30/"
                   "g7-leaders-statement-on-the-hiroshima-ai-process/")
@@ -8,6 +8,8 @@ _US = USRelation(
     note="The United States is a G7 member; the G7 Leaders welcomed the Guiding Principles "
          "and the Code of Conduct in their Statement on the Hiroshima AI Process.",
     citation=_STATEMENT_URL)
+_STATUS = Status(status="non-binding", checked="2026-12-05", source=_STATEMENT_URL,
+                 note="Voluntary guidance welcomed by the G7 Leaders; no revised text recorded.")
 _BINDS = ("no one: voluntary guidance addressed to organizations developing advanced AI "
           "systems")
 
@@ -30,6 +32,7 @@ SOURCES: list[Source] = [
         expected={"heading": 1, "paragraph": 9, "principle": 11},
         content_type="pdf",
         us_relation=(_US,),
+        status=_STATUS,
         notes="Introduction paragraphs are unnumbered in print, numbered here in order. "
               "Principle N is elaborated by Action N of the Code of Conduct.",
     ),
@@ -51,6 +54,7 @@ SOURCES: list[Source] = [
         expected={"heading": 1, "paragraph": 12, "action": 11, "item": 11},
         content_type="pdf",
         us_relation=(_US,),
+        status=_STATUS,
         notes="Action N elaborates Principle N of the Guiding Principles. Bullets are "
               "'item' children; a paragraph after a bullet list is a 'paragraph' child "
               "(cont-N). Introduction paragraphs numbered in order.",
@@ -75,6 +79,8 @@ SOURCES: list[Source] = [
             relation="member", date="2023-10-30",
             note="The President of the United States is one of the G7 Leaders issuing the Statement.",
             citation=_STATEMENT_URL),),
+        status=Status(status="non-binding", checked="2026-12-05", source=_STATEMENT_URL,
+                      note="A political statement of the G7 Leaders."),
         notes="Three paragraphs; the closing '###' is a press-release end mark. Counts "
               "written from a reading of the file: to confirm against the whitehouse_md parser.",
     ),

@@ -1,5 +1,5 @@
 """itu sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source
+from corpus.sources.base import MirrorRef, Source, Status
 
 # No act of record ties the United States to these particular texts (it takes part in
 # ITU-T as a Member State, like every other), so no us_relation is declared.
@@ -25,6 +25,8 @@ def _rec(rec: str, title: str, approved: str, month: str, expected: dict, extra:
         mirror=MirrorRef(doc=f"itu-t-y{code[1:]}", format="text"), parser="itu_t_rec_text",
         expected=expected, content_type="pdf",
         notes=_REC_NOTES + extra,
+        status=Status(status="non-binding", checked="2026-12-05", source=f"https://www.itu.int/rec/T-REC-{rec}",
+                      note="An ITU-T Recommendation in force (voluntary); no later edition or amendment recorded."),
         # the live URL serves the PDF; no parser reads the PDF edition yet
         live_parser=None)
 
@@ -63,6 +65,9 @@ SOURCES: list[Source] = [
         expected={"paragraph": 4, "chapter": 6, "section": 12, "subsection": 13, "requirement": 28,
                   "appendix": 2, "item": 31},
         content_type="pdf",
+        status=Status(status="non-binding", checked="2026-12-05",
+                      source="https://www.itu.int/dms_pub/itu-t/opb/ai4g/T-AI4G-AI4GOOD-2025-6-PDF-E.pdf",
+                      note="A non-normative report."),
         notes="Mirror: third-party text layer (pdftotext), near complete (the FAQ/References pages "
               "are ~30 characters short, unverified); tables flattened, figures lost. Cover, title "
               "page, table of contents, chapter tabs and back cover are not body. Chapter sections "

@@ -1,5 +1,5 @@
 """oecd sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source, USRelation
+from corpus.sources.base import Act, MirrorRef, Source, Status, USRelation
 
 _URL = "https://legalinstruments.oecd.org/en/instruments/OECD-LEGAL-0449"
 _US = USRelation(
@@ -8,6 +8,12 @@ _US = USRelation(
          "by the Council at Ministerial level on 22 May 2019; it remains an Adherent to the "
          "revised text (Council at Ministerial level, 3 May 2024).",
     citation=f"{_URL} (Adherents)")
+_CHECKED = "2026-12-05"
+_HISTORY = f"{_URL} (History), and the revised text's own print ('as amended on 8 November 2023 and 3 May 2024')"
+_REVISED = Act("the Recommendation of the Council on Artificial Intelligence (OECD/LEGAL/0449) as amended on "
+               "8 November 2023 and 3 May 2024", "2024-05-03", _URL,
+               note="revised by the Council at Ministerial level on 3 May 2024, after the Council amended "
+                    "the AI system definition on 8 November 2023")
 _BINDS = ("no one legally: an OECD Council Recommendation; Adherents (OECD Members and "
           "adhering non-Members) commit politically to implement it")
 # Kinds from the parser (corpus/parsers/oecd_pdf.py): Background Information becomes a
@@ -36,6 +42,8 @@ SOURCES: list[Source] = [
                   "definition": 5, "principle": 5, "recommendation": 5, "point": 24},
         content_type="pdf",
         us_relation=(_US,),
+        status=Status(status="superseded", checked=_CHECKED, source=_HISTORY, superseded_by=_REVISED,
+                      note="The revised text is in the corpus as oecd-ai-2024."),
         notes="The live URL now serves the amended text; this entry is the 2019 original. "
               "Background Information paragraphs are numbered in order (unnumbered in print); "
               "the 'Date(s) Adopted on 22/05/2019' box and publisher pages are skipped.",
@@ -64,6 +72,11 @@ SOURCES: list[Source] = [
             note="Revision adopted by the OECD Council at Ministerial level, 3 May 2024, "
                  "with the United States among the Members.",
             citation=f"{_URL} (Adherents; History)")),
+        status=Status(status="non-binding", checked=_CHECKED, source=_HISTORY,
+                      supersedes=(Act("the Recommendation of the Council on Artificial Intelligence "
+                                      "(OECD/LEGAL/0449) as adopted on 22 May 2019", "2019-05-22", _URL,
+                                      note="in the corpus as oecd-ai-2019"),),
+                      note="The current text of the Recommendation; Adherents commit to it politically."),
         notes="2024 renames principle 1.2 and recommendations 2.2 and 2.3 and moves "
               "traceability and risk management from 1.4 to 1.5(b)-(c); ids follow the printed "
               "numbers. Background paragraphs numbered in order (unnumbered in print).",

@@ -1,5 +1,9 @@
 """un sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source, USRelation
+from corpus.sources.base import MirrorRef, Source, Status, USRelation
+
+def _ga(source: str, note: str) -> Status:
+    return Status(status="non-binding", checked="2026-12-05", source=source, note=note)
+
 
 _GA_BINDS = "no one: a General Assembly resolution (recommendatory, not legally binding)"
 
@@ -27,6 +31,7 @@ SOURCES: list[Source] = [
             note="The United States led the resolution (draft A/78/L.49), co-sponsored by more "
                  "than 120 Member States; adopted without a vote.",
             citation="A/RES/78/265; UN press release GA/12588, 21 March 2024"),),
+        status=_ga("https://undocs.org/A/RES/78/265", "A General Assembly resolution: recommendatory."),
         notes="Adopted without a vote at the 63rd plenary meeting. Preambular paragraphs are "
               "unnumbered in print and numbered here in order (pp-N).",
     ),
@@ -52,6 +57,7 @@ SOURCES: list[Source] = [
             note="China-led resolution (draft A/78/L.86) adopted without a vote; the United "
                  "States joined the consensus.",
             citation="UN press release GA/12615, 1 July 2024"),),
+        status=_ga("https://undocs.org/A/RES/78/311", "A General Assembly resolution: recommendatory."),
         notes="Adopted without a vote at the 97th plenary meeting. Preambular paragraphs "
               "numbered in order (pp-N).",
     ),
@@ -78,6 +84,8 @@ SOURCES: list[Source] = [
             note="Adopted without a vote with the Pact for the Future; the United States joined "
                  "the adoption.",
             citation="A/RES/79/1"),),
+        status=_ga("https://undocs.org/A/RES/79/1", "Annex I to the Pact for the Future (A/RES/79/1): a political "
+                   "commitment of Member States."),
         notes="Parsed from a third-party text extraction (the manifest marks it a conversion); "
               "extraction artefacts such as words of one line split over several lines are kept "
               "verbatim (e.g. paragraphs 7(4), 21(f), 42(b), 51). The five objectives listed in "

@@ -1,5 +1,5 @@
 """unesco sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source, USRelation
+from corpus.sources.base import MirrorRef, Source, Status, USRelation
 
 SOURCES: list[Source] = [
     Source(
@@ -57,6 +57,10 @@ SOURCES: list[Source] = [
                          "the-united-states-withdraws-from-the-united-nations-educational-"
                          "scientific-and-cultural-organization-unesco"),
         ),
+        status=Status(status="non-binding", checked="2026-12-05",
+                      source="https://unesdoc.unesco.org/ark:/48223/pf0000380455",
+                      note="A UNESCO Recommendation: Member States are invited to apply it; no revised text "
+                           "recorded."),
         notes="Ids: adoption clauses are adopt-1..3, body paragraphs par-1..141 (both print as "
               "'1.'); preambular paragraphs are unnumbered in print and numbered pp-N in order. "
               "Subheadings of III.1/III.2 are unnumbered in print: h-N in order within the "

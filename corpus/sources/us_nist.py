@@ -1,5 +1,5 @@
 """us_nist sources (see corpus/sources/base.py for the fields)."""
-from corpus.sources.base import MirrorRef, Source, USRelation
+from corpus.sources.base import MirrorRef, Source, Status, USRelation
 
 _ACTION_PLAN = USRelation(
     "author", "2023-01-26",
@@ -27,6 +27,9 @@ SOURCES: list[Source] = [
                   "appendix": 4, "paragraph": 116, "item": 70, "heading": 1},
         content_type="pdf",
         us_relation=(_ACTION_PLAN,),
+        status=Status(status="non-binding", checked="2026-12-05", source="https://doi.org/10.6028/NIST.AI.100-1",
+                      note="A voluntary framework. The AI Action Plan (July 2025) directs NIST to revise it; "
+                           "no revised edition is recorded."),
         notes="The Core (section 5) is printed as Tables 1-4; categories and subcategories are rebuilt from the "
               "table text. Sections 5.1-5.4 are the four functions. Paragraph and bullet counts depend on "
               "paragraph breaks inferred from line lengths (the text layer has no paragraph marks). Sections "
@@ -58,6 +61,8 @@ SOURCES: list[Source] = [
             "a profile of the AI RMF, which the AI Action Plan (July 2025) directs NIST to revise",
             "America's AI Action Plan, July 2025, Pillar I, 'Ensure that Frontier AI Protects Free Speech and "
             "American Values'"),),
+        status=Status(status="non-binding", checked="2026-12-05", source="https://doi.org/10.6028/NIST.AI.600-1",
+                      note="Voluntary guidance; no revised edition recorded."),
         notes="212 suggested actions under 49 AI RMF subcategories; each action's GAI risk tags are kept as "
               "printed in its heading ('GAI risks: ...'). Items = the 12 numbered risks of section 2, bullets, "
               "49 'AI Actor Tasks' lines and 101 references of Appendix B. Action 'GV4.3--001' (a typo in "

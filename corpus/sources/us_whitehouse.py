@@ -7,7 +7,7 @@ bind the executive branch ("federal executive departments and agencies"); each e
 by saying it creates no right enforceable against the United States, so they do not
 directly bind private parties.
 """
-from corpus.sources.base import MirrorRef, Source, USRelation
+from corpus.sources.base import Act, MirrorRef, Source, Status, USRelation
 
 _EOP = "The White House (Executive Office of the President)"
 _BINDS_EO = ("federal executive departments and agencies (an executive order binds the executive "
@@ -15,6 +15,19 @@ _BINDS_EO = ("federal executive departments and agencies (an executive order bin
 _MD_NOTE = ("Mirror copy is a markdown conversion of the whitehouse.gov page (wh-briefings scraper, "
             "YAML front matter) parsed with whitehouse_md; a live fetch returns the WordPress HTML, "
             "which whitehouse_html reads with the same structural rules.")
+
+
+_CHECKED = "2026-12-05"
+_EO_14148 = Act("Executive Order 14148 (Initial Rescissions of Harmful Executive Orders and Actions), Sec. 2",
+                "2025-01-20",
+                "https://www.whitehouse.gov/presidential-actions/2025/01/"
+                "initial-rescissions-of-harmful-executive-orders-and-actions/")
+
+
+def _in_force(source: str) -> Status:
+    """An executive order stays in force until an order revokes it; none is recorded for these."""
+    return Status(status="in force", checked=_CHECKED, source=source,
+                  note="No revoking or amending order recorded.")
 
 
 def _author(date: str, citation: str) -> tuple[USRelation, ...]:
@@ -45,6 +58,8 @@ SOURCES: list[Source] = [
                        "Harmful Executive Orders and Actions)",
                        "https://www.whitehouse.gov/presidential-actions/2025/01/"
                        "initial-rescissions-of-harmful-executive-orders-and-actions/"),),
+        status=Status(status="revoked", checked=_CHECKED, source=_EO_14148.url, revoked_by=_EO_14148,
+                      note="Kept for context: the text as signed, no longer in force."),
         notes="Kept for context: revoked 20 Jan 2025 by EO 14148, so binding=False. Decimal "
               "subsections (4.1 ... 10.2) are sections with ids sec-4.1 etc. (parent sec-4); the flush "
               "text closing Sec. 3(k) is a paragraph (sec-3/k/par-1). The MANIFEST url (whitehouse.gov "
@@ -66,6 +81,8 @@ SOURCES: list[Source] = [
         expected={"preamble": 1, "section": 6, "subsection": 6, "point": 2, "signature": 1},
         content_type="html",
         us_relation=_author("2025-01-23", "90 FR 8741"),
+        status=_in_force("https://www.whitehouse.gov/presidential-actions/2025/01/"
+                         "removing-barriers-to-american-leadership-in-artificial-intelligence/"),
         notes="The whitehouse.gov page prints no 'DONALD J. TRUMP' line: its signature block is "
               "'THE WHITE HOUSE, January 23, 2025.' Sub-items are separated by <br> inside one <p>.",
     ),
@@ -85,6 +102,8 @@ SOURCES: list[Source] = [
         expected={"preamble": 1, "section": 10, "subsection": 22, "point": 11, "signature": 1},
         content_type="html",
         us_relation=_author("2025-07-23", "90 FR 35385"),
+        status=_in_force("https://www.whitehouse.gov/presidential-actions/2025/07/"
+                         "accelerating-federal-permitting-of-data-center-infrastructure/"),
         notes=_MD_NOTE,
     ),
     Source(
@@ -101,6 +120,8 @@ SOURCES: list[Source] = [
         expected={"preamble": 1, "section": 5, "subsection": 12, "point": 10, "signature": 1},
         content_type="html",
         us_relation=_author("2025-07-23", "90 FR 35389"),
+        status=_in_force("https://www.whitehouse.gov/presidential-actions/2025/07/"
+                         "preventing-woke-ai-in-the-federal-government/"),
         notes="Sec. 2(b) is split over two <p> elements on the page; the parser joins the broken sentence.",
     ),
     Source(
@@ -118,6 +139,8 @@ SOURCES: list[Source] = [
         expected={"preamble": 1, "section": 5, "subsection": 12, "point": 13, "subpoint": 5, "signature": 1},
         content_type="html",
         us_relation=_author("2025-07-23", "90 FR 35393"),
+        status=_in_force("https://www.whitehouse.gov/presidential-actions/2025/07/"
+                         "promoting-the-export-of-the-american-ai-technology-stack/"),
         notes=_MD_NOTE,
     ),
     Source(
@@ -135,16 +158,17 @@ SOURCES: list[Source] = [
         content_type="html",
         us_relation=_author("2025-11-24", "https://www.whitehouse.gov/presidential-actions/2025/11/"
                                           "launching-the-genesis-mission/"),
+        status=_in_force("https://www.whitehouse.gov/presidential-actions/2025/11/launching-the-genesis-mission/"),
         notes="Federal Register number and citation not verified, so the id uses the signing date. " + _MD_NOTE,
     ),
     Source(
         id="us-eo-2025-12-11-national-ai-policy",
-        title="Executive Order of December 11, 2025: Ensuring a National Policy Framework for "
+        title="Executive Order 14365 of December 11, 2025: Ensuring a National Policy Framework for "
               "Artificial Intelligence",
-        short_title="EO National AI Policy Framework",
+        short_title="EO 14365",
         publisher=_EOP, family="us", instrument_type="executive order",
         date_adopted="2025-12-11",
-        version="as signed 11 Dec 2025; whitehouse.gov page text (EO number not recorded here)",
+        version="as signed 11 Dec 2025; whitehouse.gov page text",
         binding=True, binds=_BINDS_EO,
         urls=("https://www.whitehouse.gov/presidential-actions/2025/12/"
               "eliminating-state-law-obstruction-of-national-artificial-intelligence-policy/",),
@@ -154,8 +178,12 @@ SOURCES: list[Source] = [
         content_type="html",
         us_relation=_author("2025-12-11", "https://www.whitehouse.gov/presidential-actions/2025/12/"
                                           "eliminating-state-law-obstruction-of-national-artificial-intelligence-policy/"),
+        status=_in_force("https://www.whitehouse.gov/presidential-actions/2025/12/"
+                         "eliminating-state-law-obstruction-of-national-artificial-intelligence-policy/"),
         notes="The page URL slug ('eliminating state law obstruction ...') differs from the order's "
-              "title. Federal Register number not verified. " + _MD_NOTE,
+              "title. The Federal Register numbered it Executive Order 14365 (the whitehouse.gov page "
+              "prints no number; its FR page citation is not recorded here); the id keeps the signing "
+              "date, so ids and reviews stay stable. " + _MD_NOTE,
     ),
     Source(
         id="us-eo-2026-06-02-advanced-ai",
@@ -175,6 +203,8 @@ SOURCES: list[Source] = [
         content_type="html",
         us_relation=_author("2026-06-02", "https://www.whitehouse.gov/presidential-actions/2026/06/"
                                           "promoting-advanced-artificial-intelligence-innovation-and-security/"),
+        status=_in_force("https://www.whitehouse.gov/presidential-actions/2026/06/"
+                         "promoting-advanced-artificial-intelligence-innovation-and-security/"),
         notes="Federal Register number not verified. " + _MD_NOTE,
     ),
     Source(
@@ -195,6 +225,11 @@ SOURCES: list[Source] = [
         content_type="html",
         us_relation=_author("2026-03-20", "https://www.whitehouse.gov/releases/2026/03/"
                                           "president-donald-j-trump-unveils-national-ai-legislative-framework/"),
+        status=Status(status="non-binding", checked=_CHECKED,
+                      source="https://www.whitehouse.gov/releases/2026/03/"
+                             "president-donald-j-trump-unveils-national-ai-legislative-framework/",
+                      note="A release announcing legislative recommendations to Congress; no Act of "
+                           "Congress recorded."),
         notes="No printed numbering besides the six objectives: paragraphs are numbered in order "
               "(par-N) and the objectives are items 1-6 of paragraph 3 (par-3/item-N). " + _MD_NOTE,
     ),
@@ -216,6 +251,9 @@ SOURCES: list[Source] = [
         content_type="pdf",
         us_relation=_author("2025-07-23", "https://www.whitehouse.gov/wp-content/uploads/2025/07/"
                                           "Americas-AI-Action-Plan.pdf"),
+        status=Status(status="non-binding", checked=_CHECKED,
+                      source="https://www.whitehouse.gov/wp-content/uploads/2025/07/Americas-AI-Action-Plan.pdf",
+                      note="A policy statement; no revised plan recorded."),
         notes="Headings: 'Introduction' plus the 30 headings listed in the table of contents (checked "
               "against it at parse time). Paragraphs are numbered in order within their heading "
               "(the plan prints no numbers); policy actions are the 'Recommended Policy Actions' bullets "
@@ -247,6 +285,16 @@ SOURCES: list[Source] = [
         us_relation=(USRelation("author", "2025-04-03", "Issued by the Director of OMB under EO 14179",
                                 "https://www.whitehouse.gov/wp-content/uploads/2025/02/M-25-21-Accelerating-"
                                 "Federal-Use-of-AI-through-Innovation-Governance-and-Public-Trust.pdf"),),
+        status=Status(
+            status="in force", checked=_CHECKED,
+            source="the memorandum itself (page 1: 'This memorandum rescinds and replaces Office of "
+                   "Management and Budget (OMB) Memorandum M-24-10'), https://www.whitehouse.gov/wp-content/uploads/2025/02/M-25-21-Accelerating-"
+                   "Federal-Use-of-AI-through-Innovation-Governance-and-Public-Trust.pdf",
+            supersedes=(Act("OMB Memorandum M-24-10, Advancing Governance, Innovation, and Risk Management for "
+                            "Agency Use of Artificial Intelligence (28 March 2024)", "2024-03-28",
+                            "https://bidenwhitehouse.archives.gov/wp-content/uploads/2024/03/M-24-10-Advancing-"
+                            "Governance-Innovation-and-Risk-Management-for-Agency-Use-of-Artificial-Intelligence.pdf"),),
+            note="No rescinding memorandum recorded."),
         notes="Mirror copy is a third-party text extraction of the scanned, OCR'd signed PDF (25 pages); "
               "a live fetch gets the PDF itself, which this text parser cannot read (no PDF parser for "
               "this memo yet). OCR artefacts are kept in the provision text as found ('0MB' for OMB, "

@@ -17,6 +17,7 @@ from typing import Callable
 import yaml
 from markupsafe import Markup
 
+from corpus import status as currency
 from corpus.store import KnowledgeBase
 from govkb.review import format_stats, stats
 from govkb.site.html import anchor, is_web
@@ -83,8 +84,8 @@ def load_data(kb_path: str | Path, *, baselines_dir: Path = BASELINES_DIR) -> Si
         docs = []
         for d in kb.documents():
             d = dict(d)
-            for k in ("urls", "counts", "us_relation"):
-                d[k] = json.loads(d[k]) if isinstance(d[k], str) else d[k]
+            for k in ("urls", "counts", "us_relation", "status", "versions"):
+                d[k] = json.loads(d[k]) if isinstance(d.get(k), str) and d[k] else d.get(k)
             d["binding"] = bool(d["binding"])
             docs.append(d)
         # The store exposes one baseline at a time; the ids come from its table.
@@ -141,6 +142,10 @@ class Site:
         for ps in data.provisions.values():
             for p in ps:
                 self.children[p.get("parent_id")].append(p)
+        # Where each instrument stands in law (None without a recorded status); the ones whose
+        # text in the corpus is not the law as it stands carry a banner wherever they are quoted.
+        self.status = {d["id"]: currency.summary(d) for d in data.documents}
+        self.not_current = {i for i, s in self.status.items() if s and not s["current"]}
         self.theme_label = {t["id"]: t["label"] for t in data.themes}
         self.parts = {doc: self.paginate(ps) for doc, ps in data.provisions.items()}
         self.url_of = {p["id"]: doc_url(doc, i) for doc, parts in self.parts.items()
@@ -194,6 +199,17 @@ class Site:
         """"Short title, Pinpoint" of a provision (its id if it is not in this build)."""
         p = self.prov.get(prov_id)
         return f"{self.docs[p['doc_id']]['short_title']}, {p['pinpoint']}" if p else prov_id
+
+    def status_parts(self, doc_id: str) -> tuple[str, str, str]:
+        """An instrument's status line in parts (``corpus.status.status_parts``): the
+        sentence, what the URL is and the URL, so the page can make the URL a link."""
+        return currency.status_parts(self.docs[doc_id])
+
+    def not_current_among(self, doc_ids) -> list[dict]:
+        """The documents among ``doc_ids`` whose text is not the law as it stands, in
+        document order (a page quoting them shows each one's status)."""
+        ids = set(doc_ids) & self.not_current
+        return [d for d in self.d.documents if d["id"] in ids]
 
     def instrument_name(self, instrument: str) -> str:
         """Display name of a matrix row: a document's short title or "All <family>"."""

@@ -64,7 +64,15 @@ def make_sample_kb(path: str | Path, *, hostile: bool = True, nlp: bool = True, 
     gde = _provs("yy-guide", [
         ("1", None, "principle", "Principle 1", "Safety", "Actors should test systems for safety."),
     ])
-    kb.add_document(_doc("xx-act", "eu", "Invented Act", True, "original", "https://eur-lex.europa.eu/eli/reg/2099/1/oj"), act)
+    # The act was amended and the corpus holds its original text: pages quoting it carry the
+    # status banner (the amendment's citation is hostile text, to prove the banner escapes it).
+    amended = {"status": "in force as amended", "checked": "2026-01-01", "source": "https://eur-lex.europa.eu/invented",
+               "amended_by": [{"citation": "Invented Amending Act 2099/2" + (" " + bad if hostile else ""),
+                               "date": "2099-07-27", "url": "https://eur-lex.europa.eu/eli/reg/2099/2/oj"}],
+               "consolidated": {"celex": "02099R0001-20990727", "date": "2099-07-27",
+                                "url": "https://eur-lex.europa.eu/eli/reg/2099/1/2099-07-27"}}
+    kb.add_document({**_doc("xx-act", "eu", "Invented Act", True, "original", "https://eur-lex.europa.eu/eli/reg/2099/1/oj"),
+                     "status": json.dumps(amended)}, act)
     kb.add_document(_doc("us-policy", "us", "Invented Policy", False, "conversion", "https://www.whitehouse.gov/invented/"), pol)
     kb.add_document(_doc("yy-guide", "oecd", "Invented Guide", False, "translation", "https://legalinstruments.oecd.org/invented"), gde)
     if nlp:

@@ -58,6 +58,11 @@
     }
     function render() {
       out.textContent = "";
+      // A text that is not the law as it stands says so above the comparison.
+      [left.value, right.value].forEach(function (key) {
+        var inst = key.slice(0, 2) === "i:" && idx.instruments.find(function (x) { return x.id === key.slice(2); });
+        if (inst && inst.status) out.appendChild(el("p", inst.title + ": " + inst.status, "banner status-nc"));
+      });
       idx.themes.forEach(function (t) {
         out.appendChild(el("h2", t.label));
         var grid = el("div", null, "compare-grid");

@@ -35,7 +35,18 @@ def pages(site: Site) -> dict[str, str]:
             blocks = ([site.align_first[p["id"]] for p in part] if i == 0
                       else [block_renderer(site, here)(p) for p in part])
             out[md_path(here)] = page(site, "alignment.html", here, title, doc=doc, i=i, parts=parts, blocks=blocks,
-                                      urls=[align_url(doc["id"], j) for j in range(len(parts))])
+                                      urls=[align_url(doc["id"], j) for j in range(len(parts))],
+                                      quoted=quoted(site, doc["id"], part))
+    return out
+
+
+def quoted(site: Site, doc_id: str, part: list[dict]) -> set[str]:
+    """The instruments a part of an alignment page quotes: its own and those of every
+    provision its blocks cite."""
+    out = {doc_id}
+    for p in part:
+        al = site.align[p["id"]]
+        out.update(site.prov[other]["doc_id"] for _, other, _ in (*al.shown, *al.explains) if other in site.prov)
     return out
 
 

@@ -42,7 +42,10 @@ def compare_data(site: Site) -> dict:
         baselines.append({"id": b, "title": site.baseline_title(b), "positions": pos})
     return {"themes": [{"id": t["id"], "label": t["label"]} for t in site.d.themes],
             "instruments": [{"id": d["id"], "title": d["short_title"], "family": family_name(d["family"]),
-                             "binding": d["binding"], "source_kind": d["source_kind"]} for d in site.d.documents],
+                             "binding": d["binding"], "source_kind": d["source_kind"],
+                             # the status line of a text that is not the law as it stands, else ""
+                             "status": site.status[d["id"]]["line"] if d["id"] in site.not_current else ""}
+                            for d in site.d.documents],
             "baselines": baselines,
             "cells": {b: {f"{i}|{t}": [c["label"], c.get("score")] for (i, t), c in cells.items()}
                       for b, cells in site.cells.items()},

@@ -17,10 +17,11 @@ def pages(site: Site) -> dict[str, str]:
     out = {"themes/index.md": page(site, "themes_index.html", "themes/", "Themes")}
     for t in site.d.themes:
         tid = t["id"]
+        shown = listed(site, tid)
         out[f"themes/{tid}/index.md"] = page(
             site, "theme.html", theme_url(tid), t["label"], theme=t, positions=positions(site, tid),
-            divergence=divergence_cells(site, tid), listed=listed(site, tid), parts_shown=PARTS_SHOWN,
-            words=words)
+            divergence=divergence_cells(site, tid), listed=shown, parts_shown=PARTS_SHOWN,
+            words=words, quoted=[doc["id"] for doc, *_ in shown])
     return out
 
 
