@@ -17,6 +17,9 @@ Score of theme ``t`` for a text (documented formula, three fitted weights shared
              in the text and its parts
     score_t = logistic(w_sim * z_t + w_rule * hits_t + bias)
 
+Savings clauses and the titles of cited acts (the taxonomy's ``not_evidence``) are blanked
+out before both are read: they say what a provision leaves alone, not what it is about.
+
 A theme is assigned when its score reaches its threshold; at most ``max_themes``, best first.
 The file has one threshold per theme; the shipped calibration gives them all the same value
 (per-theme thresholds fitted on the small development sets did worse held out).
@@ -155,6 +158,22 @@ def load_neutral_phrases(path: str | Path | None = None) -> tuple[str, ...]:
     return tuple(yaml.safe_load(path.read_text(encoding="utf-8")).get("neutral_phrases") or ())
 
 
+def load_not_evidence(path: str | Path | None = None) -> tuple[re.Pattern, ...]:
+    """The taxonomy file's ``not_evidence`` patterns, compiled case-insensitive: passages
+    (savings clauses, the titles of cited acts) that are evidence for no theme."""
+    path = Path(path) if path else TAXONOMY_PATH
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")).get("not_evidence") or []
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+        raise TaxonomyError(f"{path}: 'not_evidence' must be a list of regular expressions")
+    out = []
+    for pattern in raw:
+        try:
+            out.append(re.compile(pattern, re.IGNORECASE))
+        except re.error as exc:
+            raise TaxonomyError(f"{path}: not_evidence pattern {pattern!r}: {exc}") from None
+    return tuple(out)
+
+
 def _phrase_regex(phrase: str) -> re.Pattern:
     """Whole-word, case-insensitive; spaces and hyphens interchangeable; optional plural s/es.
     A hyphen counts as part of a word, so 'fine' does not match 'fine-tuning'."""
@@ -218,6 +237,9 @@ class ThemeClassifier:
         self.taxonomy = taxonomy if isinstance(taxonomy, list) else load_taxonomy(taxonomy)
         self.neutral_phrases = (tuple(neutral_phrases) if neutral_phrases is not None
                                 else load_neutral_phrases(None if isinstance(taxonomy, list) else taxonomy))
+        # Passages read as blank (savings clauses, cited acts' titles): shipped file's unless
+        # the taxonomy is another file.
+        self.not_evidence = load_not_evidence(None if isinstance(taxonomy, list) else taxonomy)
         self.ids = [t.id for t in self.taxonomy]
         self.calibration = calibration if isinstance(calibration, dict) else load_calibration(calibration)
         self.aggregate = self.calibration.get("similarity", "max")
@@ -235,11 +257,20 @@ class ThemeClassifier:
         self._sd = np.array([bg.get(t, {}).get("sd", 1.0) for t in self.ids], dtype=np.float32)
 
     # -- features ----------------------------------------------------------------------------
+    def evidence_text(self, text: str) -> str:
+        """``text`` with the passages that are evidence for no theme blanked out (the
+        taxonomy's ``not_evidence``): what the phrases and the embedding are read on."""
+        for rx in self.not_evidence:
+            if rx.search(text):
+                text = rx.sub(" ", text)
+        return text
+
     def similarities(self, texts: list[str]) -> np.ndarray:
         """(n, 12) similarity of each text to each theme: max (or mean-prototype, per the
-        calibration's ``similarity``) over prototypes, max over the text's chunks."""
+        calibration's ``similarity``) over prototypes, max over the text's chunks; each text
+        read without its ``not_evidence`` passages."""
         chunks, owner = [], []
-        for i, t in enumerate(texts):
+        for i, t in enumerate(self.evidence_text(t) for t in texts):
             for c in chunk_text(t, int(self.calibration.get("chunk_words", CHUNK_WORDS))):
                 chunks.append(c)
                 owner.append(i)
@@ -259,7 +290,9 @@ class ThemeClassifier:
         phrase once). Where matches overlap, across all themes, the longer one wins: 'human
         dignity' does not also count 'dignity', 'market surveillance' (accountability) is not
         also 'surveillance' (privacy), and a neutral phrase ('Homeland Security') masks the
-        seed phrases inside it."""
+        seed phrases inside it. Passages that are evidence for no theme (``evidence_text``)
+        are not read."""
+        text = self.evidence_text(text)
         low = text.lower()
         spans = [(m.start(), m.end(), phrase, tid) for tid, key, rx, phrase in self._rules if key in low
                  for m in rx.finditer(text)]

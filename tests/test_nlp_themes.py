@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -203,6 +204,36 @@ def test_a_word_that_means_something_else_is_not_evidence(clf, theme, other, evi
     # EU law, "adoption" mostly that of an act, "environment" often a runtime or testing one
     assert theme not in clf.explain(other)
     assert clf.explain(evidence)[theme] == [phrase]
+
+
+# Savings clauses and the titles of cited acts are not evidence (written for these tests; the
+# shape is the EU drafting style: "shall be without prejudice to Regulation (EU) ... on ...").
+SAVINGS = ("This Regulation shall be without prejudice to Regulation (EU) 2099/1 of the European Parliament "
+           "and of the Council of 1 January 2099 on the protection of natural persons with regard to the "
+           "processing of personal data and on the free movement of such data (Invented Data Regulation).")
+WITH_DUTY = "Without prejudice to Article 5, providers shall delete the personal data of users after thirty days."
+
+
+@pytest.mark.model
+def test_a_savings_clause_or_a_cited_acts_title_is_not_evidence(clf):
+    assert clf.evidence_text(SAVINGS).split() == ["This", "Regulation", "."]
+    assert clf.explain(SAVINGS) == {}
+    assert "privacy" not in clf.themes(clf.scores([SAVINGS])[0])
+    # the duty after the savings clause still counts
+    assert clf.evidence_text(WITH_DUTY).strip().startswith(", providers shall delete the personal data")
+    assert clf.explain(WITH_DUTY)["privacy"] == ["personal data"]
+    assert "privacy" in clf.themes(clf.scores([WITH_DUTY])[0])
+
+
+def test_not_evidence_patterns_are_validated(tmp_path):
+    from nlp.themes import load_not_evidence
+    assert load_not_evidence() and all(p.flags & re.IGNORECASE for p in load_not_evidence())
+    doc = yaml.safe_load(TAXONOMY_PATH.read_text(encoding="utf-8"))
+    doc["not_evidence"] = ["without prejudice to ("]
+    path = tmp_path / "themes.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="not_evidence pattern 'without prejudice to \\(': missing"):
+        load_not_evidence(path)
 
 
 @pytest.mark.model
