@@ -261,8 +261,7 @@ class ThemeClassifier:
         """``text`` with the passages that are evidence for no theme blanked out (the
         taxonomy's ``not_evidence``): what the phrases and the embedding are read on."""
         for rx in self.not_evidence:
-            if rx.search(text):
-                text = rx.sub(" ", text)
+            text = rx.sub(" ", text)
         return text
 
     def similarities(self, texts: list[str]) -> np.ndarray:
