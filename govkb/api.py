@@ -73,6 +73,8 @@ class SearchResult(BaseModel):
     binding: bool | None = None
     date: str | None = None
     aligned: list[dict[str, Any]] = []
+    article: dict[str, str] | None = None
+    also: list[dict[str, Any]] | None = None
 
 
 _ERRORS = {400: {"model": ErrorBody, "description": "Bad input"},
@@ -210,13 +212,15 @@ def create_app(out: str | Path, *, warm: bool = False) -> FastAPI:
         date_from: str | None = Query(None, alias="from", description="Earliest adoption date, YYYY[-MM[-DD]]"),
         date_to: str | None = Query(None, alias="to", description="Latest adoption date, YYYY[-MM[-DD]]"),
         links: int = Query(3, ge=0, le=_LINKS_MAX, description="Aligned provisions per result"),
+        group: bool = Query(False, description="Group by article: one result per article, its other hits "
+                                               "in `also` (k counts articles)"),
     ):
         """Search provisions; the results are the objects of `govkb search --json`, best first.
         How the query was read (e.g. invalid FTS5 syntax searched as plain words) is in the
         X-Search-Notes response header."""
         results = engine().search(q, docs=doc, families=family, themes=theme, modality=modality,
                                           kind=kind, binding=binding, date_from=date_from, date_to=date_to,
-                                          k=k, mode=mode, links=links)
+                                          k=k, mode=mode, links=links, group=group)
         # How the engine read the query (e.g. "treated as plain words") rides in a header so
         # the body stays the plain array of `govkb search --json`.
         notes = "; ".join(getattr(results, "notes", ()))

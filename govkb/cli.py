@@ -526,7 +526,7 @@ def _snippet(text: str, width: int = 220) -> str:
 
 CSV_FIELDS = ("rank", "id", "doc_id", "instrument", "pinpoint", "kind", "score", "keyword_rank", "semantic_rank",
               "modality", "themes", "binding", "date", "instrument_status", "instrument_current", "status_line",
-              "source_kind", "source_url", "retrieved_at", "text", "highlight", "aligned")
+              "source_kind", "source_url", "retrieved_at", "text", "highlight", "aligned", "article", "also")
 
 
 def _csv_cell(v):
@@ -550,11 +550,14 @@ def _csv_cell(v):
 @click.option("--mode", type=click.Choice(("hybrid", "keyword", "semantic")), default="hybrid", show_default=True,
               help="keyword: FTS5/BM25 only; semantic: embeddings only; hybrid: both, fused.")
 @click.option("--links", "n_links", default=3, show_default=True, type=int, help="Aligned provisions shown per result.")
+@click.option("--group", is_flag=True,
+              help="Group by article: hits inside one article count as one result, the best first and the "
+                   "others listed under it (so -k counts articles).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (header row, one row per result).")
 @out_option
 def search_cmd(query, docs, families, themes, modality, kind, binding, date_from, date_to, k, mode, n_links,
-               as_json, as_csv, out):
+               group, as_json, as_csv, out):
     """Search provisions by words and by meaning; QUERY "-" reads the query from stdin.
 
     \b
@@ -570,7 +573,8 @@ def search_cmd(query, docs, families, themes, modality, kind, binding, date_from
     engine = _engine(out)
     try:
         results = engine.search(q, docs=docs, families=families, themes=themes, modality=modality, kind=kind,
-                                binding=binding, date_from=date_from, date_to=date_to, k=k, mode=mode, links=n_links)
+                                binding=binding, date_from=date_from, date_to=date_to, k=k, mode=mode, links=n_links,
+                                group=group)
     except SearchInputError as e:
         _bad_input(str(e))
     except SearchUnavailable as e:
@@ -588,7 +592,8 @@ def search_cmd(query, docs, families, themes, modality, kind, binding, date_from
             row = {**r, "rank": n, "instrument": r["doc_title"], "themes": "; ".join(r["themes"]),
                    "aligned": "; ".join(f"{a['pinpoint']} ({a['doc_id']})" for a in r["aligned"]),
                    "instrument_status": st.get("status"), "instrument_current": st.get("current"),
-                   "status_line": st.get("line")}
+                   "status_line": st.get("line"), "article": (r["article"] or {}).get("id"),
+                   "also": "; ".join(a["id"] for a in r.get("also") or ())}
             w.writerow([_csv_cell(row[f]) for f in CSV_FIELDS])
     elif not results:
         click.echo("No results.")
@@ -601,6 +606,12 @@ def search_cmd(query, docs, families, themes, modality, kind, binding, date_from
                      f"themes: {', '.join(r['themes'])}" if r.get("themes") else ""]
             if any(facts):
                 click.echo("     " + "; ".join(f for f in facts if f))
+            if r.get("also"):
+                where = r["article"]["pinpoint"] if r["article"] else r["pinpoint"]
+                click.echo(f"     also in {where}:")
+                for a in r["also"]:
+                    click.echo(textwrap.shorten(f"{a['pinpoint']}: {' '.join((a['highlight'] or '').split())}", 100,
+                                                initial_indent="       ", placeholder=" …"))
             kind = "" if r["source_kind"] == "original" else f"; text from a {r['source_kind'].upper()}"
             st = r.get("instrument_status")
             if st and not st["current"]:
@@ -667,8 +678,8 @@ def show_cmd(provision_id, as_json, out):
             click.echo(f"\n{title}:")
             for l in rows:
                 st = l.get("instrument_status")
-            click.echo(f"  {l['score']:.3f} {l['relation']:<11} {l['status']:<9} {l['doc_id']}, {l['pinpoint']}"
-                       + ("" if not st or st["current"] else f"   [{st['status']}]"))
+                click.echo(f"  {l['score']:.3f} {l['relation']:<11} {l['status']:<9} {l['doc_id']}, {l['pinpoint']}"
+                           + ("" if not st or st["current"] else f"   [{st['status']}]"))
     if p["divergence"]:
         click.echo("\ndivergence cells citing it:")
         for c in p["divergence"]:

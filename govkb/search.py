@@ -61,6 +61,10 @@ PIN_WORDS = {"art": "article", "arts": "article", "sec": "section", "s": "sectio
 OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 # Kinds that state no rule of their own: never offered as a computed counterpart.
 NO_COUNTERPART_KINDS = {"heading", "footnote", "signature", "adoption-clause", "preamble", "title", "table-row"}
+# Kinds a reader cites a clause by: a search grouped by article (``group=True``) folds the hits
+# inside one of these (its paragraphs, points, items) under their nearest such ancestor.
+ARTICLE_KINDS = frozenset({"article", "annex", "principle", "recommendation", "operative-paragraph",
+                           "subcategory", "policy-area", "recital"})
 # Words not worth marking in the results of a search by meaning (they match everywhere).
 STOPWORDS = frozenset("a an and are as at be by for from in into is it its of on or that the their this to "
                       "with what which who how do does should must may can not".split())
@@ -143,6 +147,18 @@ def plain_words_query(q: str) -> str | None:
     return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
 
 
+def _articles(kinds: list[str], parents: list[int]) -> np.ndarray:
+    """For each provision (by position), the position of its nearest ancestor-or-self whose
+    kind is in ``ARTICLE_KINDS``, or -1; ``parents``: each provision's parent position or -1."""
+    out = np.full(len(kinds), -1, dtype=np.int64)
+    for n in range(len(kinds)):
+        m, seen = n, 0
+        while m >= 0 and kinds[m] not in ARTICLE_KINDS and seen < 64:   # 64: a guard against a cycle
+            m, seen = parents[m], seen + 1
+        out[n] = m if m >= 0 and kinds[m] in ARTICLE_KINDS else -1
+    return out
+
+
 def _highlight_query(q: str, stopwords: frozenset = frozenset()) -> str:
     """Any query word (prefix* kept, ``stopwords`` left out), OR-ed, to mark words in results."""
     words = [w for w in re.findall(r"\w+\*?", q) if w.rstrip("*") not in OPERATORS
@@ -207,13 +223,15 @@ class SearchEngine:
         # where each instrument stands, worded once (corpus.status): it travels with every result
         self.standing = {i: currency.summary(d) for i, d in self.docs.items()}
         rows = db.execute("SELECT p.rowid, p.id, p.doc_id, p.kind, p.pinpoint, p.ord, a.modality, a.themes, "
-                          "a.theme_scores IS NOT NULL FROM provisions p LEFT JOIN annotations a ON a.id = p.id "
-                          "ORDER BY p.rowid").fetchall()
+                          "a.theme_scores IS NOT NULL, p.parent_id FROM provisions p "
+                          "LEFT JOIN annotations a ON a.id = p.id ORDER BY p.rowid").fetchall()
         self.rowids = np.array([r[0] for r in rows], dtype=np.int64)
         self.ids = [r[1] for r in rows]
         self.pos = {i: n for n, i in enumerate(self.ids)}
         self.rowpos = {int(r): n for n, r in enumerate(self.rowids)}
         self.ord = [r[5] for r in rows]
+        self.pinpoints = [r[4] for r in rows]
+        self.article = _articles([r[3] for r in rows], [self.pos.get(r[9], -1) for r in rows])
         self.by_id_sorted = sorted(self.ids)
         cols = {"doc": [r[2] for r in rows], "kind": [r[3] for r in rows], "modality": [r[6] or "" for r in rows]}
         self.values, self.codes = {}, {}
@@ -434,8 +452,13 @@ class SearchEngine:
 
     def search(self, q: str, *, docs=(), families=(), themes=(), modality=None, kind=None,
                binding: bool | None = None, date_from: str | None = None, date_to: str | None = None,
-               k: int = 10, mode: str = "hybrid", links: int = 3) -> SearchResults:
-        """The ``k`` best provisions for ``q`` under the filters, best first (see module docstring)."""
+               k: int = 10, mode: str = "hybrid", links: int = 3, group: bool = False) -> SearchResults:
+        """The ``k`` best provisions for ``q`` under the filters, best first (see module docstring).
+
+        Every result names its ``article`` (the nearest enclosing provision of an
+        ``ARTICLE_KINDS`` kind, or None). With ``group``, hits inside the same article count
+        once: the best of them is the result and the others, from the whole ranked list,
+        follow it in its ``also`` list (best first), so ``k`` results are ``k`` articles."""
         q = self.check_query(q)
         if mode not in MODES:
             raise SearchInputError(f"unknown mode {mode!r}", "mode", list(MODES))
@@ -468,9 +491,11 @@ class SearchEngine:
         pinset = set(pins)
         for n in pinset & fused.keys():
             fused[n]["score"] += PINPOINT_BONUS
-        best = sorted(fused, key=lambda n: (-fused[n]["score"], fused[n]["keyword_rank"] or 1e9,
-                                            fused[n]["semantic_rank"] or 1e9))[:k]
-        rows = self._rows(best, q, stopwords=STOPWORDS if mode != "keyword" else frozenset())
+        order = sorted(fused, key=lambda n: (-fused[n]["score"], fused[n]["keyword_rank"] or 1e9,
+                                             fused[n]["semantic_rank"] or 1e9))
+        best, also = self._grouped(order, k) if group else (order[:k], {})
+        rows = self._rows(best + [m for ms in also.values() for m in ms], q,
+                          stopwords=STOPWORDS if mode != "keyword" else frozenset())
         items = []
         for n in best:
             r = rows[n]
@@ -480,8 +505,35 @@ class SearchEngine:
             if n in pinset:
                 r["score_kind"] = "pinpoint"
             r["aligned"] = self._aligned(r["id"], r["doc_id"], links) if links else []
+            r["article"] = self._article_ref(n)
+            if group:
+                r["also"] = [{"id": rows[m]["id"], "pinpoint": rows[m]["pinpoint"], "kind": rows[m]["kind"],
+                              "highlight": rows[m]["highlight"], "score": round(fused[m]["score"], 6),
+                              "keyword_rank": fused[m]["keyword_rank"], "semantic_rank": fused[m]["semantic_rank"]}
+                             for m in also[n]]
             items.append(r)
         return SearchResults(items, notes, fts_query)
+
+    def _grouped(self, order: list[int], k: int) -> tuple[list[int], dict[int, list[int]]]:
+        """The best hit of each of the first ``k`` articles in ``order``, and for each the
+        other hits of its article (a hit outside any article is its own group)."""
+        leaders: list[int] = []
+        lead_of: dict[int, int] = {}
+        also: dict[int, list[int]] = {}
+        for n in order:
+            key = int(self.article[n]) if self.article[n] >= 0 else n
+            if key in lead_of:
+                also[lead_of[key]].append(n)
+            elif len(leaders) < k:
+                lead_of[key] = n
+                leaders.append(n)
+                also[n] = []
+        return leaders, also
+
+    def _article_ref(self, n: int) -> dict | None:
+        """The article a result sits in ({id, pinpoint}), None when it is one or has none."""
+        a = int(self.article[n])
+        return None if a < 0 or a == n else {"id": self.ids[a], "pinpoint": self.pinpoints[a]}
 
     def _rows(self, positions: list[int], q: str, stopwords: frozenset = frozenset()) -> dict[int, dict]:
         """Result dicts (without scores) for positions, with highlighted text."""

@@ -150,6 +150,11 @@ def test_hybrid_with_filters(api):
     assert rows and {r["doc_id"] for r in rows} <= {"cn-ai-labeling-measures-2025", "us-eo-14320"}
     assert len(search(api, "AI", k=3, mode="keyword", links=0)) == 3
     assert all(r["aligned"] == [] for r in search(api, "AI", k=3, mode="keyword", links=0))
+    grouped = search(api, "providers shall inform natural persons that they are interacting with an AI system",
+                     k=5, group="true", links=0)
+    arts = [(r["article"] or {}).get("id", r["id"]) for r in grouped]
+    assert len(arts) == len(set(arts)) == 5 and all(isinstance(r["also"], list) for r in grouped)
+    assert any(r["also"] for r in grouped)
 
 
 @pytest.mark.parametrize("q", ['"unbalanced quote', "AND", "OR OR", "transparency AND", "NEAR",
@@ -253,7 +258,7 @@ def test_openapi_and_offline_docs(api):
     assert {"/search", "/provisions/{prov_id}", "/provisions/{prov_id}/links", "/divergence",
             "/health"} <= set(spec["paths"])
     names = {p["name"] for p in spec["paths"]["/search"]["get"]["parameters"]}
-    assert {"q", "k", "mode", "doc", "family", "theme", "modality", "kind", "binding", "from", "to"} <= names
+    assert {"q", "k", "mode", "doc", "family", "theme", "modality", "kind", "binding", "from", "to", "group"} <= names
     page = get(api, "/docs")
     assert page.status_code == 200 and "/search" in page.text
     assert "http" not in page.text.replace("/openapi.json", "")   # nothing loaded from elsewhere

@@ -83,12 +83,29 @@ def test_semantic_finds_transparency_duties_across_instruments(engine):
     assert all(r["keyword_rank"] is None and r["semantic_rank"] for r in res)
 
 
+def test_grouping_by_article(engine):
+    """Grouped, k results are k different articles; each hit of the flat ranking is either a
+    result or listed under its article's result; an article's own row counts as its article."""
+    q = "providers shall inform natural persons that they are interacting with an AI system"
+    flat = engine.search(q, k=K_MAX, links=0)
+    grouped = engine.search(q, k=5, links=0, group=True)
+    art = lambda r: (r["article"] or {}).get("id", r["id"])  # noqa: E731
+    assert len(grouped) == 5 and len({art(r) for r in grouped}) == 5
+    assert [art(r) for r in grouped] == list(dict.fromkeys(art(r) for r in flat))[:5]
+    for g in grouped:
+        members = [r["id"] for r in flat if art(r) == art(g)]
+        # in rank order and nothing lost (the group also reaches hits below the flat top 100)
+        assert [g["id"], *(a["id"] for a in g["also"])][:len(members)] == members
+    assert engine.search(q, k=1, links=0)[0]["article"] == {"id": "eu-ai-act/art-50", "pinpoint": "Article 50"}
+    assert engine.search("Article 50", k=1, links=0)[0]["article"] is None       # the article itself
+
+
 def test_result_fields_and_highlights(engine):
     res = engine.search("synthetic audio", k=5)
     r = next(r for r in res if r["id"] == "eu-ai-act/art-50/par-2")
     for key in ("id", "doc_id", "doc_title", "pinpoint", "kind", "heading", "text", "score", "keyword_rank",
                 "semantic_rank", "highlight", "source_url", "retrieved_at", "source_kind", "themes",
-                "modality", "binding", "date", "aligned"):
+                "modality", "binding", "date", "aligned", "article"):
         assert key in r
     assert "«synthetic» «audio»" in r["highlight"] and r["keyword_rank"] and r["semantic_rank"]
     assert r["source_url"].startswith("https://eur-lex") and r["binding"] is True and r["date"] == "2024-06-13"

@@ -84,6 +84,12 @@ def test_show(out):
     for part in ("source: https://eur-lex", "sha256:", "parent: Article 50", "siblings", "Article 50(1)",
                  "aligned provisions:", "recitals:"):
         assert part in stdout, part
+    # every link and recital is listed, not only the last of each list
+    rc, js, _ = govkb("show", "eu-ai-act/art-50/par-2", "--json", "--out", str(out))
+    p = json.loads(js)
+    assert len(p["links"]) >= 2 and len(p["recitals"]) >= 2
+    for row in p["links"][:10] + p["recitals"][:10]:
+        assert f"{row['doc_id']}, {row['pinpoint']}" in stdout
     rc, stdout, _ = govkb("show", "cn-ai-labeling-measures-2025/art-4", "--json", "--out", str(out))
     p = json.loads(stdout)
     assert p["citation"] == "AI Content Labeling Measures, Article 4" and p["document"]["source_kind"] == "translation"
@@ -132,3 +138,25 @@ def test_show_and_align_warn_that_the_text_has_moved_on(out):
     rc, stdout, err = govkb("align", "eu-ai-act/art-50/par-2", "-k", "3", "--json", "--out", str(out))
     rows = json.loads(stdout)
     assert rows and all(r["source_instrument_status"]["current"] is False and r["instrument_status"] for r in rows)
+
+
+def test_search_grouped_by_article(out):
+    """--group: one result per article, its other hits listed under it, in every format."""
+    args = ("search", "providers shall inform natural persons that they are interacting with an AI system",
+            "--out", str(out))
+    rc, flat, err = govkb(*args, "-k", "10", "--json")
+    assert rc == 0, err
+    rc, grouped, err = govkb(*args, "-k", "4", "--json", "--group")
+    assert rc == 0, err
+    flat, grouped = json.loads(flat), json.loads(grouped)
+    key = lambda r: (r["article"] or {}).get("id", r["id"])  # noqa: E731
+    assert len({key(r) for r in flat}) < 10                 # ungrouped, an article takes several places
+    assert [key(r) for r in grouped] == list(dict.fromkeys(key(r) for r in flat))[:4]
+    art50 = next(r for r in grouped if key(r) == "eu-ai-act/art-50")
+    assert art50["also"] and all(a["id"].startswith("eu-ai-act/art-50") for a in art50["also"])
+    rc, text, err = govkb(*args, "-k", "4", "--group")
+    assert rc == 0 and "also in Article 50:" in text, err
+    rc, table, err = govkb(*args, "-k", "4", "--group", "--csv")
+    rows = list(csv.DictReader(io.StringIO(table)))
+    row = next(r for r in rows if r["id"] == art50["id"])
+    assert row["article"] == "eu-ai-act/art-50" and row["also"].split("; ") == [a["id"] for a in art50["also"]]
