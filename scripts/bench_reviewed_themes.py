@@ -6,8 +6,9 @@ would reach, measured by leave-one-instrument-out cross-validation.
 The supervised reference is one logistic regression per theme on the classifier's own
 features (each theme's standardised similarity and phrase hits, for the provision and the
 maximum over its sub-provisions, all twelve of each), the provision's kind and instrument
-type, and a 32-dimension projection of its embedding, its sub-provisions' mean embedding and
-its parent's; the threshold of each theme is chosen inside the training folds (four folds by
+type, whether it holds a passage that is evidence for no theme (the taxonomy's
+``not_evidence``: savings clauses, cited acts' titles), and a 32-dimension projection of its
+embedding, its sub-provisions' mean embedding and its parent's; the threshold of each theme is chosen inside the training folds (four folds by
 instrument). It is a measurement, not shipped: it shows how far in-domain labels carry with
 this embedding model.
 
@@ -20,7 +21,6 @@ at best be expected to reach; the shipped and supervised classifiers are scored 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import warnings
 from collections import defaultdict
@@ -34,11 +34,9 @@ from corpus.store import KnowledgeBase  # noqa: E402
 from nlp import align  # noqa: E402
 from nlp.embed import Embedder  # noqa: E402
 from nlp.index import VectorIndex  # noqa: E402
-from nlp.themes import THEME_IDS, ThemeClassifier  # noqa: E402
+from nlp.themes import THEME_IDS, ThemeClassifier, load_not_evidence  # noqa: E402
 
 SECOND_READ = Path(__file__).resolve().parents[1] / "nlp" / "data" / "agreement" / "themes-second-read.yaml"
-SAVINGS = re.compile(r"without prejudice to|shall not affect|shall be without prejudice|does not affect|"
-                     r"shall not apply to", re.I)
 
 
 def f1(y: np.ndarray, p: np.ndarray) -> float:
@@ -77,11 +75,12 @@ def dataset(out: Path) -> dict:
             pv[i] = V[pos[p["parent_id"]]]
     kinds = sorted({p["kind"] for p in provs})
     types = sorted({d["instrument_type"] for d in docs.values()})
+    not_evidence = load_not_evidence()     # savings clauses, cited acts' titles (nlp/data/themes.yaml)
     cat = np.zeros((len(ids), len(kinds) + len(types) + 3), dtype=np.float32)
     for i, p in enumerate(provs):
         cat[i, kinds.index(p["kind"])] = 1
         cat[i, len(kinds) + types.index(docs[p["doc_id"]]["instrument_type"])] = 1
-        cat[i, -3:] = [bool(SAVINGS.search(p["text"] or "")), bool(kids.get(p["id"])),
+        cat[i, -3:] = [any(rx.search(p["text"] or "") for rx in not_evidence), bool(kids.get(p["id"])),
                        np.log1p(len((p["text"] or "").split()))]
     notes = kb.annotations()
     reviewed = [r for r in kb.reviews("theme") if r["status"] == "current"]
