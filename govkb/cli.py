@@ -524,6 +524,7 @@ def _snippet(text: str, width: int = 220) -> str:
     return ("…" if start else "") + cut + ("…" if start + width < len(text) else "")
 
 
+ALSO_SHOWN = 5   # "also in" lines per grouped result in the text output
 CSV_FIELDS = ("rank", "id", "doc_id", "instrument", "pinpoint", "kind", "score", "keyword_rank", "semantic_rank",
               "modality", "themes", "binding", "date", "instrument_status", "instrument_current", "status_line",
               "source_kind", "source_url", "retrieved_at", "text", "highlight", "aligned", "article", "also")
@@ -609,9 +610,11 @@ def search_cmd(query, docs, families, themes, modality, kind, binding, date_from
             if r.get("also"):
                 where = r["article"]["pinpoint"] if r["article"] else r["pinpoint"]
                 click.echo(f"     also in {where}:")
-                for a in r["also"]:
+                for a in r["also"][:ALSO_SHOWN]:
                     click.echo(textwrap.shorten(f"{a['pinpoint']}: {' '.join((a['highlight'] or '').split())}", 100,
                                                 initial_indent="       ", placeholder=" …"))
+                if len(r["also"]) > ALSO_SHOWN:    # a long annex would bury the next results; --json lists all
+                    click.echo(f"       … and {len(r['also']) - ALSO_SHOWN} more (--json or --csv lists them all)")
             kind = "" if r["source_kind"] == "original" else f"; text from a {r['source_kind'].upper()}"
             st = r.get("instrument_status")
             if st and not st["current"]:

@@ -95,7 +95,7 @@ def run_line(line: str, out) -> tuple[str, str]:
 
 def test_for_counsel_examples_do_what_they_say(small_build):
     lines = [l for l in block("For counsel") if not l.startswith("govkb serve-api")]   # a server: test_cli_paths
-    assert len(lines) == 8
+    assert len(lines) == 9
     outputs = {l.split("  #")[0].strip(): run_line(l, small_build) for l in lines}
     get = lambda start: next(v for k, v in outputs.items() if k.startswith(start))
 
@@ -114,6 +114,13 @@ def test_for_counsel_examples_do_what_they_say(small_build):
     out, _ = get('govkb search "risk management"')
     rows = list(csv.DictReader(io.StringIO(out)))
     assert rows and all(r["binding"] == "True" and "accountability" in r["themes"] for r in rows)
+    out, _ = get('govkb search "tell people they are interacting with an AI system" --group')
+    assert out.splitlines()[0].startswith("  1. EU AI Act, Article 50(1) ")
+    assert re.search(r"also in Article 50:\n(\s+Article 50.*\n)*\s+Article 50\(5\): ", out)
+    where = re.findall(r"^\s+\d+\. (.+?)   ", out, re.M)
+    articles = [re.sub(r"(\(\d+\)|, point).*$", "", w) for w in where]     # Article 50(1) -> Article 50
+    assert len(articles) == len(set(articles)) == len(where), where        # one result per article
+    assert all(len(re.findall(r"^ {7}\S", b, re.M)) <= 6 for b in re.split(r"^\s+\d+\. ", out, flags=re.M))
     out, _ = get("govkb show eu-ai-act/art-50/par-2")
     assert out.startswith("EU AI Act, Article 50(2)") and "source: https://eur-lex.europa.eu" in out
     out, _ = get("govkb align eu-ai-act/art-50/par-2 --doc g7-hiroshima-code")
