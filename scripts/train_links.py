@@ -4,10 +4,12 @@
     python scripts/train_links.py --out out --write    # also write nlp/data/link_model.json
 
 Reads a build (OUT: knowledge base, vector index, the reviews it applied). Training pairs are
-the reviewed candidates the reviewers judged in full (each source's best ``cross.per_family``
-units of every other family); the counterparts they found by searching elsewhere are not
-training pairs (no negatives were judged there) but count in the candidate recall, which is
-also printed for wider candidate lists (1 to 20 per family). Folds are
+the candidate lists the reviewers judged in full (every source's best two units of every other
+family, and for a random sample of sources the next three as well); the counterparts they
+found by searching elsewhere are not training pairs (no negatives were judged there) but count
+in the candidate recall, which is also printed for wider candidate lists (1 to 20 per family):
+over all reviewed counterparts, and over those of the sources judged down to five per family
+alone (the unbiased figure up to five, since the others were judged only to two). Folds are
 grouped by source provision. The accepted threshold is the lowest at which the held-out
 precision is at least ``--precision`` (0.8) over at least 30 pairs.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +32,7 @@ from nlp.link_model import FEATURES, MODEL_PATH, LinkModel  # noqa: E402
 
 FOLDS = 5
 DEPTHS = (1, 2, 3, 5, 10, 20)   # candidates per family for the candidate-recall table
+DEEP = 5            # sources whose candidates were judged this deep measure wider candidate lists
 KEEP = 0.1          # candidates scored under this are not stored: they are rarely counterparts
 
 
@@ -49,7 +53,7 @@ def dataset(out: Path) -> dict:
     themes = {i: a.get("themes") or [] for i, a in notes.items()}
     ctx = align._PairContext(provs, vectors, units, V, fam, notes, themes, terms, prm)
     at = {u["id"]: n for n, u in enumerate(units)}
-    X, y, groups, ranks = [], [], [], []
+    X, y, groups, ranks, rank_of, pair_rank, judged = [], [], [], [], [], [], defaultdict(set)
     for r in kb.reviews("link"):
         if r["status"] != "current" or r["source"] not in at or r["target"] not in at:
             continue
@@ -57,14 +61,36 @@ def dataset(out: Path) -> dict:
         positive = r["verdict"] != "unrelated"
         if positive:
             ranks.append(ctx.rank(n, t))
+            rank_of.append(r["source"])
         if r.get("added"):
             continue
+        judged[n].add(t)
         X.append(ctx.features(n, t, float(V[n] @ V[t])))
         y.append(int(positive))
         groups.append(r["source"])
+        pair_rank.append(ctx.rank(n, t))
     kb.close()
+    deep = {units[n]["id"] for n, ts in judged.items()
+            if judged_to(n, ts, V, fam, prm["cross"]["floor"], DEEP)}
+    counterpart_ranks = [rk for rk, src in zip(ranks, rank_of) if src in deep]
     return {"X": np.array(X), "y": np.array(y), "groups": np.array(groups), "ranks": np.array(ranks),
+            "pair_rank": np.array(pair_rank), "deep": deep, "deep_ranks": np.array(counterpart_ranks),
             "per_family": prm["cross"]["per_family"]}
+
+
+def judged_to(n: int, judged: set[int], V: np.ndarray, fam: np.ndarray, floor: float, depth: int,
+              share: float = 0.9) -> bool:
+    """Whether the reviewers judged unit ``n``'s candidates down to ``depth`` per family: at least
+    ``share`` of its ``depth`` most similar units (above the similarity floor) in every other
+    family have a verdict. (The generator's own order adds a heading bonus, hence the share.)"""
+    sims = V @ V[n]
+    want = set()
+    for f in dict.fromkeys(fam):
+        if f == fam[n]:
+            continue
+        rows = np.flatnonzero((fam == f) & (sims >= floor))
+        want |= set(rows[np.argsort(-sims[rows])[:depth]].tolist())
+    return bool(want) and len(want & judged) >= share * len(want)
 
 
 def held_out(X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -118,7 +144,25 @@ def report(data: dict, precision: float = 0.8) -> dict:
             # what a wider candidate generator would reach (the model is trained at per_family)
             "candidate_recall_by_depth": {d: round(float((data["ranks"] <= d).mean()), 3) for d in DEPTHS}
             if len(data["ranks"]) else {},
-            "counterparts_reviewed": int(len(data["ranks"]))}
+            "counterparts_reviewed": int(len(data["ranks"])), "per_family": data["per_family"], "deep": deep_report(data, p, thr)}
+
+
+def deep_report(data: dict, p: np.ndarray, thr: float | None) -> dict:
+    """What wider candidate lists would bring, measured on the sources judged ``DEEP`` per family:
+    the share of counterparts among the judged pairs by rank, what the held-out model accepts
+    beyond the shipped depth, and the candidate recall on their counterparts alone (unbiased by
+    which ranks were judged, up to ``DEEP``)."""
+    on = np.isin(data["groups"], list(data["deep"]))
+    rk, y, depth = data["pair_rank"], data["y"], data["per_family"]
+    bands = {"1": rk == 1, "2": rk == 2, f"3-{DEEP}": (rk >= 3) & (rk <= DEEP)}
+    beyond = on & (rk > depth) & (rk <= DEEP) & (p >= (thr if thr is not None else 2.0))
+    return {"sources": int(len(data["deep"])),
+            "counterpart_share": {b: [int((on & m).sum()), round(float(y[on & m].mean()), 3) if (on & m).any() else None]
+                                  for b, m in bands.items()},
+            "accepted_beyond": [int(beyond.sum()), round(float(y[beyond].mean()), 3) if beyond.any() else None],
+            "candidate_recall_by_depth": {d: round(float((data["deep_ranks"] <= d).mean()), 3)
+                                          for d in DEPTHS} if len(data["deep_ranks"]) else {},
+            "counterparts": int(len(data["deep_ranks"]))}
 
 
 def print_report(r: dict) -> None:
@@ -131,6 +175,17 @@ def print_report(r: dict) -> None:
           "among the candidates the aligner proposes (the rest were found by reviewers searching)")
     print("  candidate recall if each family gave more candidates: " + ", ".join(
         f"{d} per family {v}" for d, v in r["candidate_recall_by_depth"].items()))
+    d = r["deep"]
+    if d["sources"]:
+        print(f"  wider candidate lists, measured on the {d['sources']} sources whose candidates were judged down to "
+              f"{DEEP} per family ({d['counterparts']} counterparts):")
+        print("    counterparts among the judged pairs by rank: " + ", ".join(
+            f"rank {b} {v[1]} of {v[0]}" for b, v in d["counterpart_share"].items()))
+        if r["per_family"] < DEEP:
+            print(f"    beyond the shipped depth, the model (held out) accepts {d['accepted_beyond'][0]} pairs, "
+                  f"precision {d['accepted_beyond'][1]}")
+        print("    candidate recall on their counterparts: " + ", ".join(
+            f"{k} per family {v}" for k, v in d["candidate_recall_by_depth"].items()))
     print("  reliability: confidence bin, pairs, mean confidence, observed share of counterparts")
     for b in r["reliability"]:
         print(f"    {b['bin']}  {b['pairs']:>5}  {b['mean_confidence']:.3f}  {b['observed']:.3f}")

@@ -341,14 +341,16 @@ def test_other_families_are_scored_by_the_link_model(corpus):
     coef = [10.0 if f == "similarity" else 0.0 for f in FEATURES]
     model = LinkModel({"features": FEATURES, "mean": [0.0] * len(FEATURES), "sd": [1.0] * len(FEATURES),
                        "coef": coef, "intercept": -8.0, "accept": 0.75, "keep": 0.2})
-    links = [l for l in align_cross(P, V, k=3, families=families, model=model) if l["source_id"] == "a/1"]
+    prm = load_params()
+    prm = {**prm, "cross": {**prm["cross"], "per_family": 2}}     # the mechanism, whatever the shipped depth
+    links = [l for l in align_cross(P, V, k=3, families=families, model=model, params=prm) if l["source_id"] == "a/1"]
     by_target = {l["target_id"]: l for l in links}
     assert set(by_target) == {"b/1", "b/2"}          # oecd's best two; c/1 is third, b/3 under the floor
     assert by_target["b/1"]["status"] == "accepted" and by_target["b/1"]["score"] > 0.75
     assert by_target["b/2"]["status"] == "candidate" and 0.2 <= by_target["b/2"]["score"] < 0.75
     assert all(l["evidence"]["model"] for l in links)
     # without a model, the other families keep the similarity calibration
-    plain = [l for l in align_cross(P, V, k=3, families=families) if l["source_id"] == "a/1"]
+    plain = [l for l in align_cross(P, V, k=3, families=families, params=prm) if l["source_id"] == "a/1"]
     assert {l["target_id"] for l in plain} == {"b/1", "b/2"} and "model" not in plain[0]["evidence"]
 
 
