@@ -196,14 +196,17 @@ def calibrate(x: float, cal: dict) -> float:
 
 
 def pair_evidence(src: dict, tgt: dict, similarity: float, params=None,
-                  terms: dict[str, set[str]] | None = None) -> dict:
-    """Evidence of a pair: similarity, shared key terms, containment both ways, length ratio."""
+                  terms: dict[str, set[str]] | None = None, facts: dict[str, tuple] | None = None) -> dict:
+    """Evidence of a pair: similarity, shared key terms, containment both ways, length ratio.
+
+    ``terms`` (id -> key terms) and ``facts`` (id -> ``unit_facts``) are per-unit values computed
+    once by a caller that scores many pairs (a container's words can run to thousands)."""
     terms = terms if terms is not None else {}
     ts = terms.get(src["id"]) or key_terms(_words(src), params)
     tt = terms.get(tgt["id"]) or key_terms(_words(tgt), params)
     shared = ts & tt
-    ls, lt = len(_words(src).split()) or 1, len(_words(tgt).split()) or 1
-    hs, ht = key_terms(src.get("heading") or "", params), key_terms(tgt.get("heading") or "", params)
+    hs, ls = (facts or {}).get(src["id"]) or unit_facts(src, params)
+    ht, lt = (facts or {}).get(tgt["id"]) or unit_facts(tgt, params)
     return {"similarity": round(float(similarity), 4),
             "heading_overlap": round(_jaccard(hs, ht), 4),
             "shared_terms": sorted(shared, key=lambda w: (-len(w), w))[:15],
@@ -211,6 +214,11 @@ def pair_evidence(src: dict, tgt: dict, similarity: float, params=None,
             "source_contained": round(len(shared) / (len(ts) or 1), 4),
             "target_contained": round(len(shared) / (len(tt) or 1), 4),
             "length_ratio": round(ls / lt, 4)}
+
+
+def unit_facts(prov: dict, params=None) -> tuple[set[str], int]:
+    """A unit's heading key terms and its word count (at least 1), as ``pair_evidence`` uses them."""
+    return key_terms(prov.get("heading") or "", params), len(_words(prov).split()) or 1
 
 
 def _words(prov: dict) -> str:
@@ -292,11 +300,11 @@ def align_cross(provisions: list[dict], vectors: np.ndarray, *, k: int = 10, par
     V = np.ascontiguousarray(vectors[rows], dtype=np.float32)
     unit_ids = [u["id"] for u in units]
     terms = {u["id"]: key_terms(_words(u), prm) for u in units}
-    heads = [key_terms(u.get("heading") or "", prm) for u in units]
     fam = np.array([(families or {}).get(u["doc_id"], "") for u in units])
     docs = np.array([u["doc_id"] for u in units])
     annotations, themes = annotations or {}, themes or {}
     ctx = _PairContext(provisions, vectors, units, V, fam, annotations, themes, terms, prm)
+    heads = [ctx.facts[u["id"]][0] for u in units]
     links: list[dict] = []
     for doc in dict.fromkeys(docs):
         qrows = np.flatnonzero(docs == doc)
@@ -315,9 +323,11 @@ def align_cross(provisions: list[dict], vectors: np.ndarray, *, k: int = 10, par
                 cands = sorted(((S[qi, t] + c["heading_weight"] * _jaccard(heads[n], heads[t]), t) for t in top
                                 if S[qi, t] >= c["floor"]), key=lambda x: -x[0])[:depth]
                 for _, t in cands:
-                    link = _cross_link(units[n], units[t], float(S[qi, t]), prm, terms, annotations, themes)
+                    link = _cross_link(units[n], units[t], float(S[qi, t]), prm, terms, annotations, themes,
+                                       ctx.facts)
                     if not lineage and model is not None:
-                        p = float(model.probability(np.array([ctx.features(n, t, float(S[qi, t]))]))[0])
+                        feats = ctx.features(n, t, float(S[qi, t]), link["evidence"])
+                        p = float(model.probability(np.array([feats]))[0])
                         if p < model.keep:
                             continue
                         link["evidence"]["model"] = "link-model (reviewed links)"
@@ -345,6 +355,7 @@ class _PairContext:
         for rows in family_rows.values():
             self.position[rows] = np.arange(len(rows))
         self._sims: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self.facts = {u["id"]: unit_facts(u, prm) for u in units}
 
     def rank(self, n: int, t: int) -> int:
         """1-based rank of unit ``t`` among the units of its family by similarity to unit ``n``.
@@ -363,10 +374,11 @@ class _PairContext:
         sims, ordered = hit
         return int(len(ordered) - np.searchsorted(ordered, sims[self.position[t]], side="right")) + 1
 
-    def features(self, n: int, t: int, sim: float) -> list[float]:
+    def features(self, n: int, t: int, sim: float, ev: dict | None = None) -> list[float]:
+        """The link model's feature row of the pair (``ev``: its ``pair_evidence``, if already made)."""
         from nlp.link_model import pair_features
         s_id, t_id = self.units[n]["id"], self.units[t]["id"]
-        ev = pair_evidence(self.units[n], self.units[t], sim, self.prm, self.terms)
+        ev = ev or pair_evidence(self.units[n], self.units[t], sim, self.prm, self.terms, self.facts)
         a_s, a_t = self.annotations.get(s_id) or {}, self.annotations.get(t_id) or {}
         ps, pt = self.parent_vec[n], self.parent_vec[t]
         return pair_features(
@@ -382,8 +394,8 @@ def _jaccard(a: set, b: set) -> float:
     return len(a & b) / (len(a | b) or 1)
 
 
-def _cross_link(src, tgt, sim, prm, terms, annotations, themes) -> dict:
-    ev = pair_evidence(src, tgt, sim, prm, terms)
+def _cross_link(src, tgt, sim, prm, terms, annotations, themes, facts=None) -> dict:
+    ev = pair_evidence(src, tgt, sim, prm, terms, facts)
     relation = type_relation(ev, prm)
     a_s, a_t = annotations.get(src["id"]), annotations.get(tgt["id"])
     ev["shared_themes"] = sorted(set(themes.get(src["id"], [])) & set(themes.get(tgt["id"], [])))
