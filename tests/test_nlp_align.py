@@ -3,6 +3,7 @@ with small fake vectors (no model), and one model test on the G7 texts."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,8 @@ from nlp import align
 from nlp.align import (align_cross, align_recitals, alignable, cited_articles, detect_conflicts,
                        embedding_text, embedding_texts, key_terms, load_params, subtree_parts,
                        type_relation)
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def unit(v) -> np.ndarray:
@@ -381,3 +384,20 @@ def test_link_model_ranks_are_exact():
         direct = sum(float(V[rows][c] @ V[rows][s]) > float(V[rows][t] @ V[rows][s]) + 1e-6 for c in family)
         assert ctx.rank(s, t) == direct + 1
     assert ctx.rank(5, 5) == 1             # a unit is the closest unit to itself
+
+
+def test_sources_judged_deep_are_told_apart():
+    """train_links measures wider candidate lists only on sources whose lists were judged that
+    deep: most of the ``depth`` nearest units (above the floor) of every other family judged."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("train_links", ROOT / "scripts" / "train_links.py")
+    train_links = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train_links)
+    angles = np.array([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 1.5])       # unit 0 is the source
+    V = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    fam = np.array(["eu", "oecd", "oecd", "oecd", "un", "un", "un"])
+    # oecd: 1, 2, 3; un: 4, 5 (6 is under the floor)
+    assert train_links.judged_to(0, {1, 2, 3, 4, 5}, V, fam, floor=0.45, depth=5)
+    assert not train_links.judged_to(0, {1, 2, 4}, V, fam, floor=0.45, depth=5)     # only 3 of 5
+    assert train_links.judged_to(0, {1, 2, 4, 5}, V, fam, floor=0.45, depth=2)      # the two nearest of each
+    assert not train_links.judged_to(0, set(), V, fam, floor=0.45, depth=2)
