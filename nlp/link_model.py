@@ -5,8 +5,9 @@ folds, so that a link shown at 0.8 is a counterpart about 80% of the time.
 Candidates are the best ``cross.per_family`` units of every other publisher family for a
 provision (by ``align.rank_score``); the reviewers judged such lists in full (the first two for
 every reviewed source, down to five for a random sample of them, and added the counterparts
-they found elsewhere), so the model is trained and measured on the distribution it scores. ``scripts/train_links.py`` fits it and writes ``nlp/data/link_model.json`` (feature
-means and spreads, coefficients, the accepted threshold and the held-out figures).
+they found elsewhere), so the model is trained and measured on the distribution it scores.
+``scripts/train_links.py`` fits it and writes ``nlp/data/link_model.json`` (feature means and
+spreads, coefficients, the accepted threshold and the held-out figures).
 """
 from __future__ import annotations
 

@@ -58,9 +58,9 @@ def dataset(out: Path) -> dict:
         if r["status"] != "current" or r["source"] not in at or r["target"] not in at:
             continue
         n, t = at[r["source"]], at[r["target"]]
-        positive = r["verdict"] != "unrelated"
+        positive, rank = r["verdict"] != "unrelated", ctx.rank(n, t)
         if positive:
-            ranks.append(ctx.rank(n, t))
+            ranks.append(rank)
             rank_of.append(r["source"])
         if r.get("added"):
             continue
@@ -68,7 +68,7 @@ def dataset(out: Path) -> dict:
         X.append(ctx.features(n, t, float(V[n] @ V[t])))
         y.append(int(positive))
         groups.append(r["source"])
-        pair_rank.append(ctx.rank(n, t))
+        pair_rank.append(rank)
     kb.close()
     deep = {units[n]["id"] for n, ts in judged.items()
             if judged_to(n, ts, V, fam, prm["cross"]["floor"], DEEP)}
@@ -144,7 +144,8 @@ def report(data: dict, precision: float = 0.8) -> dict:
             # what a wider candidate generator would reach (the model is trained at per_family)
             "candidate_recall_by_depth": {d: round(float((data["ranks"] <= d).mean()), 3) for d in DEPTHS}
             if len(data["ranks"]) else {},
-            "counterparts_reviewed": int(len(data["ranks"])), "per_family": data["per_family"], "deep": deep_report(data, p, thr)}
+            "counterparts_reviewed": int(len(data["ranks"])), "per_family": data["per_family"],
+            "deep": deep_report(data, p, thr)}
 
 
 def deep_report(data: dict, p: np.ndarray, thr: float | None) -> dict:
