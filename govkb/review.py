@@ -80,8 +80,19 @@ def stats(kb) -> dict:
         documents=len({r["provision"].split("/", 1)[0] for r in themes}),
         exact_set_agreement=(sum(sorted(r["machine"] or []) == r["verdict"] for r in themes) / len(themes))
         if themes else None,
-        macro_f1=(sum(supported) / len(supported)) if supported else None, per_theme=per)
+        macro_f1=(sum(supported) / len(supported)) if supported else None, per_theme=per,
+        held_out=_theme_model_held_out())
     return out
+
+
+def _theme_model_held_out() -> dict | None:
+    """The shipped theme model's figures held out (leave one instrument out), as trained: the
+    machine's tags on reviewed provisions come from a model trained on those very reviews."""
+    from nlp.theme_model import ThemeModel
+    try:
+        return ThemeModel.load().data.get("trained", {}).get("held_out")
+    except ValueError:
+        return None
 
 
 def format_stats(s: dict) -> str:
@@ -109,6 +120,10 @@ def format_stats(s: dict) -> str:
               f"  machine set = reviewed set: {pct(t['exact_set_agreement'])}; machine macro-F1 against the "
               f"reviews: {pct(t['macro_f1'])}",
               f"    {'theme':<16}{'support':>8}{'P':>8}{'R':>8}{'F1':>8}"]
+    if t.get("held_out"):
+        lines[-2:-1] = [lines[-2] + " (in-sample: the theme model is trained on these reviews)",
+                        f"  held out (leave one instrument out, scripts/train_themes.py): macro-F1 "
+                        f"{t['held_out']['loio_macro_f1']:.3f}"]
     lines += [f"    {k:<16}{v['support']:>8}{v['precision']:>8.2f}{v['recall']:>8.2f}{v['f1']:>8.2f}"
               for k, v in sorted(t["per_theme"].items())]
     return "\n".join(lines)
@@ -153,8 +168,8 @@ def queue(kb, *, kind: str | None = None, theme: str | None = None, doc: str | N
             cands.append({"item": "link", "kind": "link", "id": f"link:{l['source_id']}->{l['target_id']}", "link": l})
         items += cands   # kb.links() is best first
     if kind in (None, "theme"):
-        from nlp.themes import load_calibration
-        th = load_calibration()["thresholds"]
+        from nlp.theme_model import ThemeModel
+        th = ThemeModel.load().data["thresholds"]
         cands = []
         for pid, a in kb.annotations().items():
             if f"theme:{pid}" in reviewed or (doc and not pid.startswith(doc + "/")):

@@ -1,4 +1,11 @@
-"""Multi-label theme classifier: embedding similarity to theme prototypes plus phrase rules.
+"""Multi-label theme classifier: embedding similarity to theme prototypes plus phrase rules,
+read by a model trained on the reviewed tags.
+
+The scores and tags come from the supervised model (``nlp/theme_model.py``, trained on the
+reviewed theme tags by ``scripts/train_themes.py``); what this module computes is its evidence:
+the prototype similarities and seed-phrase hits below. The formula below, fitted to the NIST
+AI RMF set, is the prototype classifier: what the model improves on, the scorer when no model
+is given (``model=False``), and what ``bench_themes.py --calibrate`` fits.
 
 The twelve themes and their wording live in ``nlp/data/themes.yaml``; the fitted weights and
 per-theme thresholds live in ``nlp/data/theme_calibration.json`` (written by
@@ -229,11 +236,19 @@ class ThemeClassifier:
     """Scores texts against the twelve themes (see the module docstring for the formula)."""
 
     def __init__(self, embedder, taxonomy: list[Theme] | str | Path | None = None,
-                 calibration: dict | str | Path | None = None, neutral_phrases: tuple[str, ...] | None = None):
+                 calibration: dict | str | Path | None = None, neutral_phrases: tuple[str, ...] | None = None,
+                 model=None):
         """``taxonomy`` and ``calibration``: loaded objects or files (default: the shipped ones);
         ``neutral_phrases``: default, those of the taxonomy file (the shipped one when the
-        taxonomy is given as a list of themes)."""
+        taxonomy is given as a list of themes); ``model``: the supervised theme model that
+        scores (a ``ThemeModel`` or its file; default the shipped one; ``False``: the prototype
+        formula scores, as when the model's own evidence is computed for training)."""
         self.embedder = embedder
+        if model is False:
+            self.model = None
+        else:
+            from nlp.theme_model import ThemeModel
+            self.model = model if isinstance(model, ThemeModel) else ThemeModel.load(model)
         self.taxonomy = taxonomy if isinstance(taxonomy, list) else load_taxonomy(taxonomy)
         self.neutral_phrases = (tuple(neutral_phrases) if neutral_phrases is not None
                                 else load_neutral_phrases(None if isinstance(taxonomy, list) else taxonomy))
@@ -340,13 +355,20 @@ class ThemeClassifier:
         return 1.0 / (1.0 + np.exp(-(w["w_sim"] * z + w["w_rule"] * hits + w["bias"])))
 
     def scores(self, texts: list[str], parts: list[list[int]] | None = None) -> list[dict[str, float]]:
-        """Score of every theme (all twelve, 0..1) for each text (``parts``: see ``features``)."""
-        s = self.scores_from_features(*self.features(texts, parts))
+        """Score of every theme (all twelve, 0..1) for each text (``parts``: see ``features``):
+        the supervised model's, or without one the prototype formula's."""
+        if self.model is not None:
+            from nlp.theme_model import inputs
+            s = self.model.probabilities(inputs(self, texts, parts))
+        else:
+            s = self.scores_from_features(*self.features(texts, parts))
         return [{t: round(float(v), 4) for t, v in zip(self.ids, row)} for row in s]
 
     def themes(self, scores: dict[str, float]) -> list[str]:
-        """Theme ids whose score reaches their calibrated threshold, best first, at most
-        ``max_themes`` of them."""
+        """Theme ids whose score reaches their threshold, best first: the supervised model's
+        thresholds, or without one the calibrated ones (at most ``max_themes``)."""
+        if self.model is not None:
+            return self.model.themes(scores)
         th = self.calibration["thresholds"]
         above = sorted((t for t in self.ids if scores.get(t, 0.0) >= th[t]), key=lambda t: -scores[t])
         return above[: int(self.calibration.get("max_themes", 4))]

@@ -119,8 +119,8 @@ def main() -> None:
         for title, argv in (("reviewed links: the link model held out (scripts/train_links.py)",
                              [str(ROOT / "scripts" / "train_links.py")]),
                             ("clause search (scripts/search_quality.py)", [str(ROOT / "scripts" / "search_quality.py")]),
-                            ("theme tags against the reviewed tags (scripts/bench_reviewed_themes.py)",
-                             [str(ROOT / "scripts" / "bench_reviewed_themes.py")]),
+                            ("theme tags against the reviewed tags: the theme model held out (scripts/train_themes.py)",
+                             [str(ROOT / "scripts" / "train_themes.py"), "--quiet"]),
                             ("the machine against the reviews (govkb review stats)", ["-m", "govkb.cli", "review", "stats"])):
             print(f"\n=== {title}")
             sys.stdout.flush()

@@ -197,14 +197,14 @@ def main() -> None:
         cal = {"similarity": "max", "chunk_words": 160, "max_themes": 4,
                "weights": {"w_sim": 1.0, "w_rule": 0.0, "bias": 0.0, "rule_cap": 2},
                "thresholds": {t: 0.5 for t in THEME_IDS}}
-        clf = ThemeClassifier(emb, calibration=cal)
+        clf = ThemeClassifier(emb, calibration=cal, model=False)
         corpus = [theme_text(p["heading"], p["text"]) for p in provs.values() if (p["text"] or "").strip()]
         sims = clf.similarities(corpus)
         cal["background"] = {t: {"mean": round(float(sims[:, k].mean()), 5), "sd": round(float(sims[:, k].std()), 5)}
                              for k, t in enumerate(THEME_IDS)}
     else:
         cal = None
-    clf = ThemeClassifier(emb, calibration=cal)
+    clf = ThemeClassifier(emb, calibration=cal, model=False)
     cal, mt = clf.calibration, int(clf.calibration.get("max_themes", 4))
 
     data = {}
@@ -280,9 +280,30 @@ def main() -> None:
     r = evaluate(logistic(Z, H, wv), Y, thv, cols, mt)
     print(f"  both, per-theme thresholds (themes with >= {MIN_POS} positives) macro-F1 {r['macro_f1']:.3f}")
 
+    supervised_model(sets, data, out, emb)
     long_text_study(clf, sets["nist-600-1"], Y, cols, th, w, mt)
     if args.throughput:
         throughput(clf, [theme_text(p["heading"], p["text"]) for p in provs.values() if p["text"]], args.throughput)
+
+
+def supervised_model(sets: dict, data: dict, out: Path, emb) -> None:
+    """The shipped scorer, the supervised model of nlp/theme_model.py, on each NIST set: fitted
+    as shipped on the reviewed theme tags (scripts/train_themes.py), except those of the set's
+    own instrument, and scored on the set's texts (the 600-1 actions' own words)."""
+    from train_themes import dataset
+    from nlp.theme_model import ThemeModel, inputs
+    reviewed = dataset(out)
+    clf = ThemeClassifier(emb, model=False)
+    print("\nsupervised model (shipped), fitted on the reviewed tags without the set's instrument:")
+    for name, items in sets.items():
+        doc = items[0][0].split("/", 1)[0]
+        keep = np.flatnonzero(reviewed["groups"] != doc)
+        model = ThemeModel.fit(reviewed["X"].take(keep), reviewed["Y"][keep], reviewed["groups"][keep])
+        texts = [t for _, t, _, _ in items]
+        P = model.probabilities(inputs(clf, texts))
+        _, _, Y, cols, _ = data[name]
+        show(f"[{name}] supervised, {len(keep)} reviewed provisions of other instruments",
+             evaluate(P - model.thresholds + 0.5, Y, np.full(12, 0.5), cols, 12), len(Y))
 
 
 def supervised_reference(clf, texts, Z, H, Y, cols, fold, mt) -> None:

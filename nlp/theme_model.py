@@ -1,0 +1,237 @@
+"""The supervised theme model: per theme, two logistic regressions trained on the reviewed
+theme tags (``nlp/data/reviews/themes/``), their probabilities averaged, and a threshold per
+theme chosen on held-out instruments.
+
+Inputs of a text (all computed without labels, the same for a corpus provision and for any text
+given to ``govkb classify``):
+
+- *dense*: the prototype classifier's evidence (``ThemeClassifier.features``): each theme's
+  standardised similarity and capped seed-phrase hits, for the text itself and the maximum /
+  distinct phrases over its parts (an article's paragraphs; zeros for a text without parts);
+  whether it holds a passage that is evidence for no theme (savings clause, a cited act's
+  title), whether it has parts, its length (log words); and a projection (PCA, fitted on the
+  reviewed provisions) of its embedding and of its parts' mean embedding;
+- *words*: TF-IDF of its words and word pairs (English stop words dropped), its parts' included.
+
+Both read the text without the passages that are evidence for no theme (savings clauses,
+cited acts' titles): "without prejudice to Regulation (EU) 2016/679 ... on the protection of
+personal data" does not make a provision about privacy.
+
+No kind or instrument type: the model must carry to texts it knows nothing about. Each theme's
+regressions are fitted with balanced class weights, so a probability is a score to threshold,
+not a frequency; the thresholds are the best F1 over four folds by instrument.
+``scripts/train_themes.py`` fits the model and writes ``nlp/data/theme_model.json``;
+``scripts/train_themes.py`` measures the same fitting leave-one-instrument-out.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nlp.themes import THEME_IDS
+
+MODEL_PATH = Path(__file__).parent / "data" / "theme_model.json"
+COMPONENTS = 32          # PCA components of an embedding (the dense block)
+C_DENSE, C_WORDS = 0.1, 3.0
+MIN_DF = 3               # a word or pair in fewer reviewed texts than this is not read
+THRESHOLDS = np.linspace(0.05, 0.95, 37)
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+def terms(text: str, stop: frozenset[str] | None = None) -> list[str]:
+    """The words (two letters or more, lower case, English stop words dropped) and the pairs of
+    adjacent kept words of ``text``: what the words model counts."""
+    stop = _STOP if stop is None else stop
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+_STOP = _stop_words()
+
+
+@dataclass
+class ThemeInputs:
+    """What the model reads of ``n`` texts (see the module docstring)."""
+    dense: np.ndarray       # (n, 51): z, hits, parts' z, parts' hits, 3 flags
+    vectors: np.ndarray     # (n, d): the texts' embeddings
+    parts: np.ndarray       # (n, d): their parts' mean embedding (zeros without parts)
+    texts: list[str]        # the words read (the text's and its parts')
+
+    def take(self, rows) -> "ThemeInputs":
+        """The inputs of the rows ``rows`` only."""
+        return ThemeInputs(self.dense[rows], self.vectors[rows], self.parts[rows], [self.texts[i] for i in rows])
+
+
+def inputs(clf, texts: list[str], parts: list[list[int]] | None = None) -> ThemeInputs:
+    """The model's inputs for ``texts``, read by the prototype classifier ``clf`` (and its
+    embedder); ``parts``: for each text, the indexes of the texts that are its parts (as for
+    ``ThemeClassifier.features``). Everything is read without the passages that are evidence
+    for no theme (``clf.evidence_text``); the words of a text with parts are its own and all
+    of theirs (its own embedding text stops at the model's window)."""
+    parts = parts or [[] for _ in texts]
+    evidence = [clf.evidence_text(t) for t in texts]
+    vectors = clf.embedder.encode(evidence)
+    z, hits = clf.features(texts)
+    pz, ph, pv = np.zeros_like(z), np.zeros_like(hits), np.zeros_like(vectors)
+    cap = float(clf.calibration["weights"]["rule_cap"])
+    for i, idx in enumerate(parts):
+        if idx:
+            pz[i], ph[i], pv[i] = z[idx].max(0), np.minimum(hits[idx].sum(0), cap + 1), vectors[idx].mean(0)
+    flags = np.array([[any(rx.search(t) for rx in clf.not_evidence), bool(idx), math.log1p(len(t.split()))]
+                      for t, idx in zip(texts, parts)], dtype=np.float32).reshape(len(texts), 3)
+    words = [" ".join([evidence[i], *(evidence[j] for j in idx)]) for i, idx in enumerate(parts)]
+    return ThemeInputs(np.hstack([z, hits, pz, ph, flags]), np.asarray(vectors), pv, words)
+
+
+class ThemeModel:
+    """Fitted weights of both regressions of every theme, and the thresholds."""
+
+    def __init__(self, data: dict):
+        if data.get("themes") != list(THEME_IDS):
+            raise ValueError("theme model: its themes are not this code's; retrain with scripts/train_themes.py")
+        self.data = data
+        self.pca_mean = np.array(data["pca_mean"], dtype=np.float32)
+        self.pca = np.array(data["pca_components"], dtype=np.float32)
+        self.mean = np.array(data["dense_mean"], dtype=np.float64)
+        self.sd = np.array(data["dense_sd"], dtype=np.float64)
+        self.coef_dense = np.array(data["coef_dense"], dtype=np.float64)
+        self.b_dense = np.array(data["intercept_dense"], dtype=np.float64)
+        self.vocab = {t: i for i, t in enumerate(data["vocabulary"])}
+        self.idf = np.array(data["idf"], dtype=np.float64)
+        self.coef_words = np.array(data["coef_words"], dtype=np.float64)
+        self.b_words = np.array(data["intercept_words"], dtype=np.float64)
+        self.thresholds = np.array([data["thresholds"][t] for t in THEME_IDS], dtype=np.float64)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "ThemeModel":
+        """The shipped model (or the one at ``path``)."""
+        path = Path(path) if path else MODEL_PATH
+        try:
+            return cls(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise ValueError(f"{path}: no theme model; train one with scripts/train_themes.py") from None
+
+    # -- fitting --------------------------------------------------------------------------------
+    @classmethod
+    def fit(cls, X: ThemeInputs, Y: np.ndarray, groups: np.ndarray | None = None, folds: int = 4) -> "ThemeModel":
+        """Fit both regressions of every theme on ``X`` with labels ``Y`` (n, 12); with ``groups``
+        (the instrument of each row), each theme's threshold is the best F1 of the predictions of
+        ``folds`` models each fitted without a fold of instruments (else 0.5)."""
+        data = _fit_weights(X, Y)
+        model = cls(data | {"thresholds": dict.fromkeys(THEME_IDS, 0.5)})
+        if groups is not None:
+            held = held_out_probabilities(X, Y, groups, folds)
+            data["thresholds"] = {t: float(best_threshold(Y[:, k], held[:, k])) for k, t in enumerate(THEME_IDS)}
+            model = cls(data)
+        return model
+
+    # -- scoring --------------------------------------------------------------------------------
+    def word_matrix(self, texts: list[str]):
+        """TF-IDF rows (sublinear counts x idf, unit length) over the model's vocabulary, sparse."""
+        from scipy.sparse import csr_matrix
+        data, cols, indptr = [], [], [0]
+        for t in texts:
+            counts = Counter(x for x in terms(t) if x in self.vocab)
+            j = np.array([self.vocab[x] for x in counts], dtype=np.int64)
+            w = np.array([1.0 + math.log(c) for c in counts.values()]) * self.idf[j] if len(j) else np.zeros(0)
+            norm = float(np.linalg.norm(w))
+            data.append(w / norm if norm else w)
+            cols.append(j)
+            indptr.append(indptr[-1] + len(j))
+        return csr_matrix((np.concatenate(data) if data else np.zeros(0), np.concatenate(cols) if cols else
+                           np.zeros(0, dtype=np.int64), indptr), shape=(len(texts), len(self.vocab)))
+
+    def dense_matrix(self, X: ThemeInputs) -> np.ndarray:
+        """The standardised dense block: the inputs' evidence and the projected embeddings."""
+        return (_project(X, self.pca_mean, self.pca) - self.mean) / self.sd
+
+    def probabilities(self, X: ThemeInputs) -> np.ndarray:
+        """(n, 12) scores in 0..1: the mean of both regressions' probabilities."""
+        dense = _sigmoid(self.dense_matrix(X) @ self.coef_dense.T + self.b_dense)
+        words = _sigmoid(self.word_matrix(X.texts) @ self.coef_words.T + self.b_words)
+        return (dense + words) / 2
+
+    def themes(self, scores: dict[str, float]) -> list[str]:
+        """Theme ids whose score reaches the theme's threshold, best first."""
+        return sorted((t for k, t in enumerate(THEME_IDS) if scores.get(t, 0.0) >= self.thresholds[k]),
+                      key=lambda t: -scores[t])
+
+
+def _project(X: ThemeInputs, pca_mean: np.ndarray, components: np.ndarray) -> np.ndarray:
+    """The dense evidence beside the projected embeddings; a text without parts has a zero
+    parts-embedding, projected as zeros (not as minus the mean)."""
+    parts = (X.parts - pca_mean) @ components.T
+    parts[X.dense[:, -2] == 0] = 0.0
+    return np.hstack([X.dense, (X.vectors - pca_mean) @ components.T, parts])
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -50.0, 50.0)))
+
+
+def f1(y: np.ndarray, p: np.ndarray) -> float:
+    """F1 of binary predictions ``p`` against labels ``y``."""
+    y, p = np.asarray(y, dtype=bool), np.asarray(p, dtype=bool)
+    tp, fp, fn = int((y & p).sum()), int((~y & p).sum()), int((y & ~p).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def best_threshold(y: np.ndarray, prob: np.ndarray) -> float:
+    """The grid threshold with the best F1 (the lowest of equals)."""
+    return float(max(THRESHOLDS, key=lambda t: f1(y, prob >= t)))
+
+
+def held_out_probabilities(X: ThemeInputs, Y: np.ndarray, groups: np.ndarray, folds: int = 4) -> np.ndarray:
+    """Scores of every row from a model fitted without its fold (folds of whole instruments,
+    shuffled with a fixed seed)."""
+    out = np.zeros(Y.shape)
+    names = np.unique(groups)
+    np.random.RandomState(0).shuffle(names)
+    for fold in np.array_split(names, folds):
+        test = np.isin(groups, fold)
+        tr, te = np.flatnonzero(~test), np.flatnonzero(test)
+        out[te] = ThemeModel(_fit_weights(X.take(tr), Y[tr]) | {"thresholds": dict.fromkeys(THEME_IDS, 0.5)}
+                             ).probabilities(X.take(te))
+    return out
+
+
+def _fit_weights(X: ThemeInputs, Y: np.ndarray) -> dict:
+    """Both regressions of every theme on all of ``X`` (scikit-learn; the fitted numbers are
+    kept, so scoring needs only numpy)."""
+    from sklearn.decomposition import PCA
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    seen = np.vstack([X.vectors, X.parts[X.dense[:, -2] > 0]])
+    pca = PCA(min(COMPONENTS, *seen.shape), random_state=0).fit(seen)
+    proj = _project(X, pca.mean_, pca.components_)
+    mean, sd = proj.mean(0), proj.std(0) + 1e-6
+    F = (proj - mean) / sd
+    words = TfidfVectorizer(analyzer=terms, min_df=MIN_DF, sublinear_tf=True)
+    W = words.fit_transform(X.texts)
+    vocab = sorted(words.vocabulary_, key=words.vocabulary_.get)
+    coef_d, b_d, coef_w, b_w = [], [], [], []
+    for k in range(Y.shape[1]):
+        y = Y[:, k]
+        if y.min() == y.max():          # no positive (or no negative) example: never (always) assigned
+            coef_d.append(np.zeros(F.shape[1])), coef_w.append(np.zeros(W.shape[1]))
+            b_d.append(-30.0 if y.max() == 0 else 30.0), b_w.append(b_d[-1])
+            continue
+        d = LogisticRegression(C=C_DENSE, max_iter=500, class_weight="balanced").fit(F, y)
+        w = LogisticRegression(C=C_WORDS, solver="liblinear", class_weight="balanced").fit(W, y)
+        coef_d.append(d.coef_[0]), b_d.append(float(d.intercept_[0]))
+        coef_w.append(w.coef_[0]), b_w.append(float(w.intercept_[0]))
+    return {"themes": list(THEME_IDS), "pca_mean": pca.mean_.tolist(), "pca_components": pca.components_.tolist(),
+            "dense_mean": mean.tolist(), "dense_sd": sd.tolist(), "coef_dense": np.array(coef_d).tolist(),
+            "intercept_dense": b_d, "vocabulary": vocab, "idf": words.idf_.tolist(),
+            "coef_words": np.array(coef_w).tolist(), "intercept_words": b_w}
