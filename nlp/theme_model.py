@@ -17,9 +17,12 @@ Both read the text without the passages that are evidence for no theme (savings 
 cited acts' titles): "without prejudice to Regulation (EU) 2016/679 ... on the protection of
 personal data" does not make a provision about privacy.
 
-No kind or instrument type: the model must carry to texts it knows nothing about. Each theme's
-regressions are fitted with balanced class weights, so a probability is a score to threshold,
-not a frequency; the thresholds are the best F1 over four folds by instrument.
+The final score of a theme blends the mean of the two regressions with the prototype
+formula's own score (``nlp/themes.py``, not fitted to the reviews) by a weight chosen, like
+the thresholds, on four folds by instrument: the formula carries the taxonomy's wording to
+texts unlike the reviewed ones. No kind or instrument type: the model must carry to texts it
+knows nothing about. Each theme's regressions are fitted with balanced class weights, so a
+score is a score to threshold, not a frequency; the thresholds are the best F1 over the folds.
 ``scripts/train_themes.py`` fits the model and writes ``nlp/data/theme_model.json``;
 ``scripts/train_themes.py`` measures the same fitting leave-one-instrument-out.
 """
@@ -39,6 +42,7 @@ from nlp.themes import THEME_IDS
 MODEL_PATH = Path(__file__).parent / "data" / "theme_model.json"
 COMPONENTS = 32          # PCA components of an embedding (the dense block)
 C_DENSE, C_WORDS = 0.1, 3.0
+PROTOTYPE_WEIGHTS = (0.0, 0.25, 0.5, 0.75)
 MIN_DF = 3               # a word or pair in fewer reviewed texts than this is not read
 THRESHOLDS = np.linspace(0.05, 0.95, 37)
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
@@ -67,10 +71,12 @@ class ThemeInputs:
     vectors: np.ndarray     # (n, d): the texts' embeddings
     parts: np.ndarray       # (n, d): their parts' mean embedding (zeros without parts)
     texts: list[str]        # the words read (the text's and its parts')
+    prototype: np.ndarray   # (n, 12): the prototype formula's scores (text with its parts)
 
     def take(self, rows) -> "ThemeInputs":
         """The inputs of the rows ``rows`` only."""
-        return ThemeInputs(self.dense[rows], self.vectors[rows], self.parts[rows], [self.texts[i] for i in rows])
+        return ThemeInputs(self.dense[rows], self.vectors[rows], self.parts[rows], [self.texts[i] for i in rows],
+                           self.prototype[rows])
 
 
 def inputs(clf, texts: list[str], parts: list[list[int]] | None = None) -> ThemeInputs:
@@ -82,7 +88,7 @@ def inputs(clf, texts: list[str], parts: list[list[int]] | None = None) -> Theme
     parts = parts or [[] for _ in texts]
     evidence = [clf.evidence_text(t) for t in texts]
     vectors = clf.embedder.encode(evidence)
-    z, hits = clf.features(texts)
+    (z, hits), whole = clf.own_and_whole_features(texts, parts)
     pz, ph, pv = np.zeros_like(z), np.zeros_like(hits), np.zeros_like(vectors)
     cap = float(clf.calibration["weights"]["rule_cap"])
     for i, idx in enumerate(parts):
@@ -91,7 +97,8 @@ def inputs(clf, texts: list[str], parts: list[list[int]] | None = None) -> Theme
     flags = np.array([[any(rx.search(t) for rx in clf.not_evidence), bool(idx), math.log1p(len(t.split()))]
                       for t, idx in zip(texts, parts)], dtype=np.float32).reshape(len(texts), 3)
     words = [" ".join([evidence[i], *(evidence[j] for j in idx)]) for i, idx in enumerate(parts)]
-    return ThemeInputs(np.hstack([z, hits, pz, ph, flags]), np.asarray(vectors), pv, words)
+    return ThemeInputs(np.hstack([z, hits, pz, ph, flags]), np.asarray(vectors), pv, words,
+                       clf.scores_from_features(*whole))
 
 
 class ThemeModel:
@@ -112,6 +119,7 @@ class ThemeModel:
         self.coef_words = np.array(data["coef_words"], dtype=np.float64)
         self.b_words = np.array(data["intercept_words"], dtype=np.float64)
         self.thresholds = np.array([data["thresholds"][t] for t in THEME_IDS], dtype=np.float64)
+        self.prototype_weight = float(data.get("prototype_weight", 0.0))
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "ThemeModel":
@@ -125,16 +133,25 @@ class ThemeModel:
     # -- fitting --------------------------------------------------------------------------------
     @classmethod
     def fit(cls, X: ThemeInputs, Y: np.ndarray, groups: np.ndarray | None = None, folds: int = 4) -> "ThemeModel":
-        """Fit both regressions of every theme on ``X`` with labels ``Y`` (n, 12); with ``groups``
-        (the instrument of each row), each theme's threshold is the best F1 of the predictions of
-        ``folds`` models each fitted without a fold of instruments (else 0.5)."""
-        data = _fit_weights(X, Y)
-        model = cls(data | {"thresholds": dict.fromkeys(THEME_IDS, 0.5)})
+        """Fit both regressions of every theme on ``X`` with labels ``Y`` (n, 12). With ``groups``
+        (the instrument of each row), the predictions of ``folds`` models each fitted without a
+        fold of instruments choose the weight of the prototype formula's score in the final
+        score (the grid ``PROTOTYPE_WEIGHTS``, best macro-F1) and each theme's threshold (best
+        F1); without, the weight is 0 and the thresholds 0.5."""
+        data = _fit_weights(X, Y) | {"prototype_weight": 0.0, "thresholds": dict.fromkeys(THEME_IDS, 0.5)}
         if groups is not None:
             held = held_out_probabilities(X, Y, groups, folds)
-            data["thresholds"] = {t: float(best_threshold(Y[:, k], held[:, k])) for k, t in enumerate(THEME_IDS)}
-            model = cls(data)
-        return model
+
+            def tuned(w: float) -> tuple[float, list[float]]:
+                score = (1 - w) * held + w * X.prototype
+                th = [best_threshold(Y[:, k], score[:, k]) for k in range(Y.shape[1])]
+                return float(np.mean([f1(Y[:, k], score[:, k] >= th[k]) for k in range(Y.shape[1])])), th
+
+            results = {w: tuned(w) for w in PROTOTYPE_WEIGHTS}
+            w = max(PROTOTYPE_WEIGHTS, key=lambda w: results[w][0])      # the lowest of equals
+            data["prototype_weight"] = float(w)
+            data["thresholds"] = {t: float(v) for t, v in zip(THEME_IDS, results[w][1])}
+        return cls(data)
 
     # -- scoring --------------------------------------------------------------------------------
     def word_matrix(self, texts: list[str]):
@@ -157,10 +174,12 @@ class ThemeModel:
         return (_project(X, self.pca_mean, self.pca) - self.mean) / self.sd
 
     def probabilities(self, X: ThemeInputs) -> np.ndarray:
-        """(n, 12) scores in 0..1: the mean of both regressions' probabilities."""
+        """(n, 12) scores in 0..1: the mean of both regressions' probabilities, blended with
+        the prototype formula's score by the fitted ``prototype_weight``."""
         dense = _sigmoid(self.dense_matrix(X) @ self.coef_dense.T + self.b_dense)
         words = _sigmoid(self.word_matrix(X.texts) @ self.coef_words.T + self.b_words)
-        return (dense + words) / 2
+        w = self.prototype_weight
+        return (1 - w) * (dense + words) / 2 + w * X.prototype
 
     def themes(self, scores: dict[str, float]) -> list[str]:
         """Theme ids whose score reaches the theme's threshold, best first."""
@@ -201,8 +220,7 @@ def held_out_probabilities(X: ThemeInputs, Y: np.ndarray, groups: np.ndarray, fo
     for fold in np.array_split(names, folds):
         test = np.isin(groups, fold)
         tr, te = np.flatnonzero(~test), np.flatnonzero(test)
-        out[te] = ThemeModel(_fit_weights(X.take(tr), Y[tr]) | {"thresholds": dict.fromkeys(THEME_IDS, 0.5)}
-                             ).probabilities(X.take(te))
+        out[te] = ThemeModel.fit(X.take(tr), Y[tr]).probabilities(X.take(te))
     return out
 
 

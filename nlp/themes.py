@@ -329,17 +329,23 @@ class ThemeClassifier:
         its parts, and its hits count the distinct phrases of them all: like the max over the
         chunks of one long text, without encoding the long text again (and without the cut at
         the model window that its own embedding text has)."""
+        return self.own_and_whole_features(texts, parts)[1]
+
+    def own_and_whole_features(self, texts: list[str], parts: list[list[int]] | None = None) -> tuple[tuple, tuple]:
+        """((z, hits) of each text alone, (z, hits) of each text with its parts, as ``features``),
+        reading every text once."""
         sims = self.similarities(texts)
         found = [{tid: set(ph) for tid, ph in self.rule_hits(t).items()} for t in texts]
-        if parts:
-            own_sims, own_found = sims.copy(), found
-            found = [dict(f) for f in own_found]
-            for i, idx in enumerate(parts):
-                if idx:
-                    sims[i] = np.maximum(own_sims[i], own_sims[idx].max(axis=0))
-                    for j in idx:
-                        for tid, ph in own_found[j].items():
-                            found[i][tid] = found[i].get(tid, set()) | ph
+        whole_sims, whole_found = sims.copy(), [dict(f) for f in found]
+        for i, idx in enumerate(parts or []):
+            if idx:
+                whole_sims[i] = np.maximum(sims[i], sims[idx].max(axis=0))
+                for j in idx:
+                    for tid, ph in found[j].items():
+                        whole_found[i][tid] = whole_found[i].get(tid, set()) | ph
+        return self._standardised(sims, found), self._standardised(whole_sims, whole_found)
+
+    def _standardised(self, sims: np.ndarray, found: list[dict]) -> tuple[np.ndarray, np.ndarray]:
         z = (sims - self._mean) / self._sd
         cap = float(self.calibration["weights"]["rule_cap"])
         hits = np.zeros_like(z)

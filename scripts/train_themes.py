@@ -6,8 +6,8 @@ instrument out.
 
 Reads a build (OUT: knowledge base, vector index, the reviews it applied). Every reviewed
 provision's tags are predicted by a model fitted without its instrument, each theme's
-threshold chosen inside the training part (four folds by instrument), exactly as the shipped
-model is fitted (``nlp/theme_model.py``). Beside it: the prototype classifier alone (the
+threshold and the prototype formula's weight chosen inside the training part (four folds by
+instrument), exactly as the shipped model is fitted (``nlp/theme_model.py``). Beside it: the prototype classifier alone (the
 formula of ``nlp/themes.py``, fitted to the NIST AI RMF set, not to these tags), which is what
 the machine published before, and the tags it gave when each provision was reviewed.
 
@@ -48,7 +48,7 @@ def dataset(out: Path) -> dict:
     clf = ThemeClassifier(Embedder(cache=out / "cache" / "vectors.sqlite"), model=False)
     texts, parts = align.embedding_texts(provs), align.subtree_parts(provs)
     X = inputs(clf, texts, parts)
-    prototype = [clf.themes(s) for s in clf.scores(texts, parts=parts)]
+    prototype = [clf.themes(dict(zip(THEME_IDS, row))) for row in X.prototype]
     pos = {p["id"]: n for n, p in enumerate(provs)}
     rows = np.array([pos[r["provision"]] for r in reviewed])
     return {"X": X.take(rows), "provisions": [r["provision"] for r in reviewed],
@@ -136,7 +136,8 @@ def main() -> int:
         model = ThemeModel.fit(data["X"], data["Y"], data["groups"])
         doc = _rounded(model.data) | {"trained": {"date": dt.date.today().isoformat(), "held_out": held}}
         MODEL_PATH.write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")
-        print(f"wrote {MODEL_PATH} ({MODEL_PATH.stat().st_size / 1e6:.1f} MB; thresholds "
+        print(f"wrote {MODEL_PATH} ({MODEL_PATH.stat().st_size / 1e6:.1f} MB; prototype weight "
+              f"{doc['prototype_weight']:.2f}; thresholds "
               + ", ".join(f"{t} {v:.2f}" for t, v in doc["thresholds"].items()) + ")")
     return 0
 

@@ -51,7 +51,8 @@ def _toy(texts, rng):
     smaller than the words' signal): what is learnt is learnt from the words."""
     n = len(texts)
     vectors = (rng.normal(size=(n, 40)) * 1e-3).astype(np.float32)
-    return ThemeInputs(np.zeros((n, 51), np.float32), vectors, np.zeros((n, 40), np.float32), texts)
+    return ThemeInputs(np.zeros((n, 51), np.float32), vectors, np.zeros((n, 40), np.float32), texts,
+                       np.zeros((n, 12)))
 
 
 def test_a_fitted_model_separates_what_it_was_taught_and_survives_its_file(tmp_path):
@@ -96,3 +97,20 @@ def test_the_shipped_model_is_complete_and_says_how_it_was_measured():
     held = doc["trained"]["held_out"]
     assert held["provisions"] >= 1500 and held["instruments"] >= 30
     assert set(held["loio_f1"]) == set(THEME_IDS) and 0 < held["loio_macro_f1"] < 1
+
+
+def test_the_weight_of_the_prototype_score_is_chosen_on_held_out_instruments():
+    # texts that say nothing the regressions can learn; the prototype formula's score knows the
+    # answer: the folds by instrument must give it weight, and the thresholds follow
+    rng = np.random.RandomState(1)
+    n = 32
+    Y = np.zeros((n, 12), dtype=int)
+    p = THEME_IDS.index("privacy")
+    Y[::2, p] = 1
+    X = _toy(["The provision applies."] * n, rng)
+    X.prototype[:, p] = 0.2 + 0.6 * Y[:, p] + rng.uniform(-0.05, 0.05, n)
+    groups = np.array([f"instrument-{i % 8}" for i in range(n)])
+    model = ThemeModel.fit(X, Y, groups)
+    assert model.prototype_weight > 0
+    assert ((model.probabilities(X)[:, p] >= model.thresholds[p]) == Y[:, p].astype(bool)).all()
+    assert ThemeModel.fit(X, Y).prototype_weight == 0.0           # without instruments: regressions alone
