@@ -328,7 +328,10 @@ def classify_cmd(batch):
     from nlp.pipeline import annotate
     from nlp.embed import Embedder
     from nlp.themes import ThemeClassifier
-    clf = ThemeClassifier(Embedder())
+    try:
+        clf = ThemeClassifier(Embedder())
+    except ValueError as e:     # the theme model file is missing or broken: say which and what to do
+        raise click.ClickException(str(e)) from None
     bad = 0
 
     def flush(items):

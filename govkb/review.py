@@ -115,15 +115,16 @@ def format_stats(s: dict) -> str:
               f"of those it accepted: {pct(l['accepted_right'])}",
               f"  same relation where proposed: {pct(l['relation_agreement'])}",
               "  machine -> reviewed:"] + [f"    {k:<42} {n}" for k, n in l["confusion"].items()]
+    held = t.get("held_out")
     lines += ["", f"Themes: {t['current']} provisions of {t['documents']} instruments reviewed "
                   f"({t['provisions_total']} provisions in the corpus)",
               f"  machine set = reviewed set: {pct(t['exact_set_agreement'])}; machine macro-F1 against the "
-              f"reviews: {pct(t['macro_f1'])}",
-              f"    {'theme':<16}{'support':>8}{'P':>8}{'R':>8}{'F1':>8}"]
-    if t.get("held_out"):
-        lines[-2:-1] = [lines[-2] + " (in-sample: the theme model is trained on these reviews)",
-                        f"  held out (leave one instrument out, scripts/train_themes.py): macro-F1 "
-                        f"{t['held_out']['loio_macro_f1']:.3f}"]
+              f"reviews: {pct(t['macro_f1'])}" + (" (in-sample: the theme model is trained on these reviews)"
+                                                   if held else "")]
+    if held:
+        lines.append(f"  held out (leave one instrument out, scripts/train_themes.py): macro-F1 "
+                     f"{held['loio_macro_f1']:.3f}")
+    lines.append(f"    {'theme':<16}{'support':>8}{'P':>8}{'R':>8}{'F1':>8}")
     lines += [f"    {k:<16}{v['support']:>8}{v['precision']:>8.2f}{v['recall']:>8.2f}{v['f1']:>8.2f}"
               for k, v in sorted(t["per_theme"].items())]
     return "\n".join(lines)

@@ -89,6 +89,7 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
     from nlp.index import VectorIndex
     from nlp.link_model import LinkModel
     from nlp.pipeline import annotate, inherit_modality
+    from nlp.theme_model import ThemeModel
     from nlp.themes import ThemeClassifier
 
     stats: dict = {}
@@ -105,6 +106,10 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
         reviewed = load_checked_reviews(kb, provs, reviews_dir, run_id, previous)
     except rv.ReviewError as e:
         raise StageError("reviews", str(e)) from None
+    try:   # likewise a broken theme model file
+        theme_model = ThemeModel.load()
+    except ValueError as e:
+        raise StageError("theme model", str(e)) from None
     ids = [p["id"] for p in provs]
     known = set(ids)
 
@@ -128,7 +133,7 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
     index.save(staging / "index")
     lap("index")
 
-    clf = ThemeClassifier(embedder)
+    clf = ThemeClassifier(embedder, model=theme_model)
     # a container is scored over all its parts: its embedding text stops at the model's window
     scores = clf.scores(texts, parts=parts)
     themes = {i: clf.themes(s) for i, s in zip(ids, scores)}

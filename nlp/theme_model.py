@@ -1,6 +1,6 @@
 """The supervised theme model: per theme, two logistic regressions trained on the reviewed
-theme tags (``nlp/data/reviews/themes/``), their probabilities averaged, and a threshold per
-theme chosen on held-out instruments.
+theme tags (``nlp/data/reviews/themes/``), their probabilities averaged and blended with the
+prototype formula's score, and a threshold per theme chosen on held-out instruments.
 
 Inputs of a text (all computed without labels, the same for a corpus provision and for any text
 given to ``govkb classify``):
@@ -23,8 +23,8 @@ the thresholds, on four folds by instrument: the formula carries the taxonomy's 
 texts unlike the reviewed ones. No kind or instrument type: the model must carry to texts it
 knows nothing about. Each theme's regressions are fitted with balanced class weights, so a
 score is a score to threshold, not a frequency; the thresholds are the best F1 over the folds.
-``scripts/train_themes.py`` fits the model and writes ``nlp/data/theme_model.json``;
-``scripts/train_themes.py`` measures the same fitting leave-one-instrument-out.
+``scripts/train_themes.py`` measures this fitting leave one instrument out and (``--write``)
+fits the model on all reviewed tags into ``nlp/data/theme_model.json``.
 """
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from nlp.themes import THEME_IDS
 
@@ -48,20 +49,11 @@ THRESHOLDS = np.linspace(0.05, 0.95, 37)
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
-def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-    return frozenset(ENGLISH_STOP_WORDS)
-
-
-def terms(text: str, stop: frozenset[str] | None = None) -> list[str]:
+def terms(text: str) -> list[str]:
     """The words (two letters or more, lower case, English stop words dropped) and the pairs of
     adjacent kept words of ``text``: what the words model counts."""
-    stop = _STOP if stop is None else stop
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop]
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
     return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
-
-
-_STOP = _stop_words()
 
 
 @dataclass
@@ -129,6 +121,9 @@ class ThemeModel:
             return cls(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise ValueError(f"{path}: no theme model; train one with scripts/train_themes.py") from None
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise ValueError(f"{path}: not a theme model ({type(e).__name__}: {e}); retrain with "
+                             "scripts/train_themes.py --write") from None
 
     # -- fitting --------------------------------------------------------------------------------
     @classmethod

@@ -86,6 +86,12 @@ def test_thresholds_are_the_best_f1_and_a_model_of_other_themes_is_refused(tmp_p
         ThemeModel.load(path)
     with pytest.raises(ValueError, match="no theme model"):
         ThemeModel.load(tmp_path / "absent.json")
+    path.write_text('{"themes": ' + json.dumps(list(THEME_IDS)) + ', "pca_mean": [', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"model\.json: not a theme model \(JSONDecodeError.*--write"):
+        ThemeModel.load(path)
+    path.write_text(json.dumps({"themes": list(THEME_IDS)}), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"model\.json: not a theme model \(KeyError: 'pca_mean'\)"):
+        ThemeModel.load(path)
 
 
 def test_the_shipped_model_is_complete_and_says_how_it_was_measured():
