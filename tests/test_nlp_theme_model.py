@@ -120,3 +120,48 @@ def test_the_weight_of_the_prototype_score_is_chosen_on_held_out_instruments():
     assert model.prototype_weight > 0
     assert ((model.probabilities(X)[:, p] >= model.thresholds[p]) == Y[:, p].astype(bool)).all()
     assert ThemeModel.fit(X, Y).prototype_weight == 0.0           # without instruments: regressions alone
+
+
+def test_reviewers_reasons_teach_words_the_provisions_do_not_share():
+    # The provisions of each theme share no word a new text could match ("tariff", "erasure" ...
+    # are in one provision each); their reasons name what the provision does in words of their
+    # own, and a model fitted with them reads those words in a new provision.
+    rng = np.random.RandomState(2)
+    texts = PRIVACY + TRADE
+    Y = np.zeros((len(texts), 12), dtype=int)
+    p, t = THEME_IDS.index("privacy"), THEME_IDS.index("trade")
+    Y[: len(PRIVACY), p] = 1
+    Y[len(PRIVACY):, t] = 1
+    reasons = ([f"Protects individuals' information: {x}" for x in ("erasure", "consent", "objection",
+                                                                     "security", "special categories", "minimisation")]
+               + [f"Governs cross-border commerce: {x}" for x in ("licensing", "restrictions", "tariffs",
+                                                                  "adversaries", "allies", "licences")])
+    probe = _toy(["Individuals' information shall be kept.", "Cross-border commerce shall be governed."], rng)
+    without = ThemeModel.fit(_toy(texts, rng), Y).probabilities(probe)
+    model = ThemeModel.fit(_toy(texts, rng), Y, reasons=_toy(reasons, rng))
+    P = model.probabilities(probe)
+    assert P[0, p] > P[1, p] + 0.1 and P[1, t] > P[0, t] + 0.1
+    assert abs(without[0, p] - without[1, p]) < 0.05             # the provisions' words alone do not tell them apart
+
+
+def test_a_held_out_fold_leaves_out_its_instruments_reasons_too():
+    # Each instrument has its own word, in its provisions and (the same words) in their reasons:
+    # were a fold's reasons kept in training, its held-out provisions would be read by a model
+    # that had learnt their word, and the privacy instruments would stand out.
+    from nlp.theme_model import held_out_probabilities
+    rng = np.random.RandomState(3)
+    texts = [f"word{i} provision" for i in range(8) for _ in range(2)]
+    Y = np.zeros((len(texts), 12), dtype=int)
+    p = THEME_IDS.index("privacy")
+    Y[:, p] = [int(i % 2 == 0) for i in range(8) for _ in range(2)]
+    groups = np.array([f"instrument-{i}" for i in range(8) for _ in range(2)])
+    X = _toy(texts, rng)
+    X.vectors[:] = X.vectors[0]                  # the dense block the same for all: only words can tell
+    y = Y[:, p] == 1
+
+    def separation(score):      # how often a privacy provision scores above another (AUC)
+        return float(np.mean([a > b for a in score[y] for b in score[~y]]))
+
+    assert separation(held_out_probabilities(X, Y, groups, folds=4, reasons=X)[:, p]) < 0.75
+    leaked = ThemeModel.fit(X, Y, reasons=X).probabilities(X)[:, p]
+    assert separation(leaked) == 1.0                  # where a model has read them, the words do tell
