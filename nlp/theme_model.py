@@ -13,12 +13,6 @@ given to ``govkb classify``):
   reviewed provisions) of its embedding and of its parts' mean embedding;
 - *words*: TF-IDF of its words and word pairs (English stop words dropped), its parts' included.
 
-The training examples are the reviewed provisions and, beside each, its review's reason read
-as a text with the same tags: a reason says in the reviewer's words what the provision does
-("requires registration in a public database"), which is what a tag claims and what the
-provision's own words often do not share with other provisions of the theme. Only provisions'
-held-out scores choose the weight and thresholds below.
-
 Both read the text without the passages that are evidence for no theme (savings clauses,
 cited acts' titles): "without prejudice to Regulation (EU) 2016/679 ... on the protection of
 personal data" does not make a provision about privacy.
@@ -75,12 +69,6 @@ class ThemeInputs:
         """The inputs of the rows ``rows`` only."""
         return ThemeInputs(self.dense[rows], self.vectors[rows], self.parts[rows], [self.texts[i] for i in rows],
                            self.prototype[rows])
-
-    def __add__(self, other: "ThemeInputs") -> "ThemeInputs":
-        """These rows followed by ``other``'s."""
-        return ThemeInputs(np.vstack([self.dense, other.dense]), np.vstack([self.vectors, other.vectors]),
-                           np.vstack([self.parts, other.parts]), self.texts + other.texts,
-                           np.vstack([self.prototype, other.prototype]))
 
 
 def inputs(clf, texts: list[str], parts: list[list[int]] | None = None) -> ThemeInputs:
@@ -139,23 +127,15 @@ class ThemeModel:
 
     # -- fitting --------------------------------------------------------------------------------
     @classmethod
-    def fit(cls, X: ThemeInputs, Y: np.ndarray, groups: np.ndarray | None = None, folds: int = 4,
-            reasons: ThemeInputs | None = None) -> "ThemeModel":
+    def fit(cls, X: ThemeInputs, Y: np.ndarray, groups: np.ndarray | None = None, folds: int = 4) -> "ThemeModel":
         """Fit both regressions of every theme on ``X`` with labels ``Y`` (n, 12). With ``groups``
         (the instrument of each row), the predictions of ``folds`` models each fitted without a
         fold of instruments choose the weight of the prototype formula's score in the final
         score (the grid ``PROTOTYPE_WEIGHTS``, best macro-F1) and each theme's threshold (best
-        F1); without, the weight is 0 and the thresholds 0.5.
-
-        ``reasons``: the reviewers' reasons, row for row with ``X`` (the inputs of each review's
-        reason, read as a text), added as training examples with the same labels. A reason says
-        in other words what the provision does ("requires registration in a public database"),
-        which is what a tag claims; only provisions' scores choose the weight and thresholds, and
-        a fold leaves out its instruments' reasons too (a new instrument comes without them)."""
-        train = (X + reasons, np.vstack([Y, Y])) if reasons is not None else (X, Y)
-        data = _fit_weights(*train) | {"prototype_weight": 0.0, "thresholds": dict.fromkeys(THEME_IDS, 0.5)}
+        F1); without, the weight is 0 and the thresholds 0.5."""
+        data = _fit_weights(X, Y) | {"prototype_weight": 0.0, "thresholds": dict.fromkeys(THEME_IDS, 0.5)}
         if groups is not None:
-            held = held_out_probabilities(X, Y, groups, folds, reasons)
+            held = held_out_probabilities(X, Y, groups, folds)
 
             def tuned(w: float) -> tuple[float, list[float]]:
                 score = (1 - w) * held + w * X.prototype
@@ -226,18 +206,16 @@ def best_threshold(y: np.ndarray, prob: np.ndarray) -> float:
     return float(max(THRESHOLDS, key=lambda t: f1(y, prob >= t)))
 
 
-def held_out_probabilities(X: ThemeInputs, Y: np.ndarray, groups: np.ndarray, folds: int = 4,
-                           reasons: ThemeInputs | None = None) -> np.ndarray:
+def held_out_probabilities(X: ThemeInputs, Y: np.ndarray, groups: np.ndarray, folds: int = 4) -> np.ndarray:
     """Scores of every row from a model fitted without its fold (folds of whole instruments,
-    shuffled with a fixed seed; the fold's ``reasons`` left out with it)."""
+    shuffled with a fixed seed)."""
     out = np.zeros(Y.shape)
     names = np.unique(groups)
     np.random.RandomState(0).shuffle(names)
     for fold in np.array_split(names, folds):
         test = np.isin(groups, fold)
         tr, te = np.flatnonzero(~test), np.flatnonzero(test)
-        model = ThemeModel.fit(X.take(tr), Y[tr], reasons=reasons.take(tr) if reasons is not None else None)
-        out[te] = model.probabilities(X.take(te))
+        out[te] = ThemeModel.fit(X.take(tr), Y[tr]).probabilities(X.take(te))
     return out
 
 

@@ -298,8 +298,7 @@ def supervised_model(sets: dict, data: dict, out: Path, emb) -> None:
     for name, items in sets.items():
         doc = items[0][0].split("/", 1)[0]
         keep = np.flatnonzero(reviewed["groups"] != doc)
-        model = ThemeModel.fit(reviewed["X"].take(keep), reviewed["Y"][keep], reviewed["groups"][keep],
-                               reasons=reviewed["reasons"].take(keep))
+        model = ThemeModel.fit(reviewed["X"].take(keep), reviewed["Y"][keep], reviewed["groups"][keep])
         texts = [t for _, t, _, _ in items]
         P = model.probabilities(inputs(clf, texts))
         _, _, Y, cols, _ = data[name]

@@ -39,9 +39,8 @@ SECOND_READ = Path(__file__).resolve().parents[1] / "nlp" / "data" / "agreement"
 
 
 def dataset(out: Path) -> dict:
-    """The model's inputs for every reviewed provision of the build at ``out``, the inputs of
-    each review's reason (training examples beside the provisions), their reviewed tags (Y),
-    instruments (groups), and the prototype classifier's tags for them."""
+    """The model's inputs for every reviewed provision of the build at ``out``, their reviewed
+    tags (Y), instruments (groups), and the prototype classifier's tags for them."""
     kb = KnowledgeBase(out / "govkb.sqlite")
     provs = [p for d in kb.documents() for p in kb.provisions(d["id"])]
     reviewed = [r for r in kb.reviews("theme") if r["status"] == "current"]
@@ -52,22 +51,20 @@ def dataset(out: Path) -> dict:
     prototype = [clf.themes(dict(zip(THEME_IDS, row))) for row in X.prototype]
     pos = {p["id"]: n for n, p in enumerate(provs)}
     rows = np.array([pos[r["provision"]] for r in reviewed])
-    return {"X": X.take(rows), "reasons": inputs(clf, [r["reason"] for r in reviewed]),
-            "provisions": [r["provision"] for r in reviewed],
+    return {"X": X.take(rows), "provisions": [r["provision"] for r in reviewed],
             "Y": np.array([[t in r["verdict"] for t in THEME_IDS] for r in reviewed], dtype=int),
             "groups": np.array([r["provision"].split("/", 1)[0] for r in reviewed]),
             "prototype": np.array([[t in prototype[n] for t in THEME_IDS] for n in rows], dtype=int)}
 
 
 def loio(data: dict, progress: bool = False) -> np.ndarray:
-    """Tags of every reviewed provision from a model fitted (thresholds too) without its
-    instrument (its provisions and their reasons)."""
-    X, Y, G, R = data["X"], data["Y"], data["groups"], data["reasons"]
+    """Tags of every reviewed provision from a model fitted (thresholds too) without its instrument."""
+    X, Y, G = data["X"], data["Y"], data["groups"]
     P = np.zeros_like(Y)
     names = np.unique(G)
     for n, g in enumerate(names, 1):
         tr, te = np.flatnonzero(G != g), np.flatnonzero(G == g)
-        model = ThemeModel.fit(X.take(tr), Y[tr], G[tr], reasons=R.take(tr))
+        model = ThemeModel.fit(X.take(tr), Y[tr], G[tr])
         P[te] = model.probabilities(X.take(te)) >= model.thresholds
         if progress:
             print(f"\r  instrument {n}/{len(names)}", end="", file=sys.stderr, flush=True)
@@ -136,7 +133,7 @@ def main() -> int:
     data = dataset(args.out)
     held = report(data, loio(data, progress=not args.quiet))
     if args.write:
-        model = ThemeModel.fit(data["X"], data["Y"], data["groups"], reasons=data["reasons"])
+        model = ThemeModel.fit(data["X"], data["Y"], data["groups"])
         doc = _rounded(model.data) | {"trained": {"date": dt.date.today().isoformat(), "held_out": held}}
         MODEL_PATH.write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_PATH} ({MODEL_PATH.stat().st_size / 1e6:.1f} MB; prototype weight "
