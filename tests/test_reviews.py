@@ -116,6 +116,22 @@ def test_duplicate_subject_names_both_places(tmp_path):
         load(tmp_path)
 
 
+@pytest.mark.parametrize("loader", ["c", "python"])
+def test_broken_yaml_names_file_and_line_with_either_loader(tmp_path, monkeypatch, loader):
+    """The C loader and its pure-Python fallback report the same place; a good file beside
+    the broken one still reads the same with both."""
+    if loader == "c" and not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML built without libyaml: no C loader to check")
+    monkeypatch.setattr(rv, "YAML_LOADER", yaml.CSafeLoader if loader == "c" else yaml.SafeLoader)
+    good = {"provision": "eu-ai-act/art-50/par-2", "themes": ["content"], **common("eu-ai-act/art-50/par-2")}
+    write(tmp_path, "themes", "eu-ai-act", [good])
+    assert [(r.line, r.data["themes"]) for r in load(tmp_path)] == [(1, ["content"])]
+    broken = tmp_path / "themes" / "g7-hiroshima-code.yaml"
+    broken.write_text("- provision: g7-hiroshima-code/action-7\n  themes: [content, safety\n", encoding="utf-8")
+    with pytest.raises(rv.ReviewError, match=r"g7-hiroshima-code.yaml:3: not valid YAML \(.*expected ',' or '\]'"):
+        load(tmp_path)
+
+
 def test_unknown_provision_of_a_built_document_is_a_problem(tmp_path):
     write(tmp_path, "themes", "eu-ai-act", [
         {"provision": "eu-ai-act/art-999", "themes": [], **common("eu-ai-act/art-999")}])

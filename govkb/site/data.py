@@ -22,6 +22,7 @@ from corpus.store import KnowledgeBase
 from govkb.review import format_stats, stats
 from govkb.site.html import anchor, is_web
 from govkb.site.links import published_links, select_links
+from nlp.reviews import YAML_LOADER  # the C loader where there is one (baseline files)
 
 BASELINES_DIR = Path(__file__).resolve().parents[2] / "nlp" / "data" / "baselines"
 MKDOCS_YML = Path(__file__).resolve().parents[2] / "mkdocs.yml"
@@ -32,8 +33,6 @@ FAMILY_NAMES = {"eu": "European Union", "us": "United States", "cn": "China", "c
 # is the estimated size of the provision markup of one part (MkDocs adds ~100 KB of chrome).
 PAGE_BUDGET = 700_000
 PER_PROVISION_MARKUP = 620   # measured on the full corpus: tags, anchors and escaping
-# The C loader reads the baseline files ten times faster; the pure-Python one is the fallback.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
