@@ -322,31 +322,33 @@ def align_cross(provisions: list[dict], vectors: np.ndarray, *, k: int = 10, par
                 top = cols[np.argsort(-sims)[: depth + 10]] if len(cols) > depth + 10 else cols
                 cands = sorted(((S[qi, t] + c["heading_weight"] * _jaccard(heads[n], heads[t]), t) for t in top
                                 if S[qi, t] >= c["floor"]), key=lambda x: -x[0])[:depth]
-                for _, t in cands:
-                    link = _cross_link(units[n], units[t], float(S[qi, t]), prm, terms, annotations, themes,
-                                       ctx.facts)
-                    if not lineage and model is not None:
-                        feats = ctx.features(n, t, float(S[qi, t]), link["evidence"])
-                        p = float(model.probability(np.array([feats]))[0])
-                        if p < model.keep:
-                            continue
-                        link["evidence"]["model"] = "link-model (reviewed links)"
-                        link.update(score=round(p, 4), status="accepted" if p >= model.accept else "candidate")
-                        if link["relation"] == "unrelated":
-                            link["relation"] = "overlapping"
+                found = [ctx.link(n, t, float(S[qi, t])) for _, t in cands]
+                if lineage or model is None or not found:
+                    links += found
+                    continue
+                probs = model.probability(np.array([ctx.features(n, t, float(S[qi, t]), link["evidence"])
+                                                    for (_, t), link in zip(cands, found)]))
+                for link, p in zip(found, probs.tolist()):
+                    if p < model.keep:
+                        continue
+                    link["evidence"]["model"] = "link-model (reviewed links)"
+                    link.update(score=round(p, 4), status="accepted" if p >= model.accept else "candidate")
+                    if link["relation"] == "unrelated":
+                        link["relation"] = "overlapping"
                     links.append(link)
     return links
 
 
 class _PairContext:
-    """What the link model's features need besides the pair's own evidence: ranks inside each
-    family, the parents' vectors, modalities, addressees and themes."""
+    """What a pair's link and the link model's features need besides the pair's own words,
+    computed once per unit: ranks inside each family, the parents' vectors, modalities,
+    addressees and themes."""
 
     CACHE = 4096     # units' sorted similarities to a family kept at once (~70 MB at most here)
 
     def __init__(self, provisions, vectors, units, V, fam, annotations, themes, terms, prm):
         self.units, self.V, self.fam = units, V, fam
-        self.annotations, self.themes, self.terms, self.prm = annotations, themes, terms, prm
+        self.terms, self.prm = terms, prm
         row_of = {p["id"]: i for i, p in enumerate(provisions)}
         self.parent_vec = [vectors[row_of[u["parent_id"]]] if u.get("parent_id") in row_of else None for u in units]
         family_rows = {f: np.flatnonzero(fam == f) for f in dict.fromkeys(fam)}
@@ -356,6 +358,11 @@ class _PairContext:
             self.position[rows] = np.arange(len(rows))
         self._sims: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self.facts = {u["id"]: unit_facts(u, prm) for u in units}
+        # per unit, read once: a pair's evidence and features ask for them ~200,000 times
+        notes = [annotations.get(u["id"]) or {} for u in units]
+        self.modality = [_label(a.get("modality")) for a in notes]
+        self.addressees = [_addressees(a) for a in notes]
+        self.theme_sets = [set(themes.get(u["id"], [])) for u in units]
 
     def rank(self, n: int, t: int) -> int:
         """1-based rank of unit ``t`` among the units of its family by similarity to unit ``n``.
@@ -377,34 +384,34 @@ class _PairContext:
     def features(self, n: int, t: int, sim: float, ev: dict | None = None) -> list[float]:
         """The link model's feature row of the pair (``ev``: its ``pair_evidence``, if already made)."""
         from nlp.link_model import pair_features
-        s_id, t_id = self.units[n]["id"], self.units[t]["id"]
         ev = ev or pair_evidence(self.units[n], self.units[t], sim, self.prm, self.terms, self.facts)
-        a_s, a_t = self.annotations.get(s_id) or {}, self.annotations.get(t_id) or {}
         ps, pt = self.parent_vec[n], self.parent_vec[t]
         return pair_features(
             ev, rank_st=self.rank(n, t), rank_ts=self.rank(t, n),
-            themes_s=set(self.themes.get(s_id, [])), themes_t=set(self.themes.get(t_id, [])),
-            modality_s=_label(a_s.get("modality")) or "none", modality_t=_label(a_t.get("modality")) or "none",
-            addressees_s=_addressees(a_s), addressees_t=_addressees(a_t),
+            themes_s=self.theme_sets[n], themes_t=self.theme_sets[t],
+            modality_s=self.modality[n] or "none", modality_t=self.modality[t] or "none",
+            addressees_s=self.addressees[n], addressees_t=self.addressees[t],
             parent_sim_s=float(ps @ self.V[t]) if ps is not None else sim,
             parent_sim_t=float(pt @ self.V[n]) if pt is not None else sim)
+
+    def link(self, n: int, t: int, sim: float) -> dict:
+        """The link from unit ``n`` to unit ``t`` (similarity ``sim``), typed and scored by the
+        rules and the structural calibration, with its evidence."""
+        prm = self.prm
+        ev = pair_evidence(self.units[n], self.units[t], sim, prm, self.terms, self.facts)
+        relation = type_relation(ev, prm)
+        ev["shared_themes"] = sorted(self.theme_sets[n] & self.theme_sets[t])
+        ev["modality"] = [self.modality[n], self.modality[t]]
+        ev["shared_addressees"] = sorted(self.addressees[n] & self.addressees[t])
+        ev["rank_score"] = round(rank_score(ev, prm), 4)
+        score = calibrate(ev["rank_score"], prm["cross"]["calibration"])
+        return {"source_id": self.units[n]["id"], "target_id": self.units[t]["id"], "relation": relation,
+                "score": score, "status": "accepted" if score >= prm["cross"]["accept"] else "candidate",
+                "evidence": ev}
 
 
 def _jaccard(a: set, b: set) -> float:
     return len(a & b) / (len(a | b) or 1)
-
-
-def _cross_link(src, tgt, sim, prm, terms, annotations, themes, facts=None) -> dict:
-    ev = pair_evidence(src, tgt, sim, prm, terms, facts)
-    relation = type_relation(ev, prm)
-    a_s, a_t = annotations.get(src["id"]), annotations.get(tgt["id"])
-    ev["shared_themes"] = sorted(set(themes.get(src["id"], [])) & set(themes.get(tgt["id"], [])))
-    ev["modality"] = [_label((a_s or {}).get("modality")), _label((a_t or {}).get("modality"))]
-    ev["shared_addressees"] = sorted(_addressees(a_s) & _addressees(a_t))
-    ev["rank_score"] = round(rank_score(ev, prm), 4)
-    score = calibrate(ev["rank_score"], prm["cross"]["calibration"])
-    return {"source_id": src["id"], "target_id": tgt["id"], "relation": relation, "score": score,
-            "status": "accepted" if score >= prm["cross"]["accept"] else "candidate", "evidence": ev}
 
 
 # --- conflicts -------------------------------------------------------------------------------
