@@ -19,8 +19,8 @@ personal data" does not make a provision about privacy.
 
 The final score of a theme blends the mean of the two regressions with the prototype
 formula's own score (``nlp/themes.py``, not fitted to the reviews) by a weight chosen, like
-the thresholds, on four folds by instrument: the formula carries the taxonomy's wording to
-texts unlike the reviewed ones. No kind or instrument type: the model must carry to texts it
+the thresholds and the strength of the dense regressions' regularisation, on four folds by
+instrument: the formula carries the taxonomy's wording to texts unlike the reviewed ones. No kind or instrument type: the model must carry to texts it
 knows nothing about. Each theme's regressions are fitted with balanced class weights, so a
 score is a score to threshold, not a frequency; the thresholds are the best F1 over the folds.
 ``scripts/train_themes.py`` measures this fitting leave one instrument out and (``--write``)
@@ -42,7 +42,12 @@ from nlp.themes import THEME_IDS
 
 MODEL_PATH = Path(__file__).parent / "data" / "theme_model.json"
 COMPONENTS = 32          # PCA components of an embedding (the dense block)
-C_DENSE, C_WORDS = 0.1, 3.0
+# Inverse regularisation of the dense regressions, chosen on the folds from this grid (their
+# ~130 correlated inputs overfit 1,666 examples when weakly regularised); a model fitted
+# without instruments to fold by takes C_DENSE.
+C_DENSE_GRID = (0.003, 0.01, 0.03, 0.1)
+C_DENSE = 0.01
+C_WORDS = 3.0
 PROTOTYPE_WEIGHTS = (0.0, 0.25, 0.5, 0.75)
 MIN_DF = 3               # a word or pair in fewer reviewed texts than this is not read
 THRESHOLDS = np.linspace(0.05, 0.95, 37)
@@ -127,26 +132,29 @@ class ThemeModel:
 
     # -- fitting --------------------------------------------------------------------------------
     @classmethod
-    def fit(cls, X: ThemeInputs, Y: np.ndarray, groups: np.ndarray | None = None, folds: int = 4) -> "ThemeModel":
+    def fit(cls, X: ThemeInputs, Y: np.ndarray, groups: np.ndarray | None = None, folds: int = 4,
+            c_dense: float = C_DENSE) -> "ThemeModel":
         """Fit both regressions of every theme on ``X`` with labels ``Y`` (n, 12). With ``groups``
         (the instrument of each row), the predictions of ``folds`` models each fitted without a
-        fold of instruments choose the weight of the prototype formula's score in the final
-        score (the grid ``PROTOTYPE_WEIGHTS``, best macro-F1) and each theme's threshold (best
-        F1); without, the weight is 0 and the thresholds 0.5."""
-        data = _fit_weights(X, Y) | {"prototype_weight": 0.0, "thresholds": dict.fromkeys(THEME_IDS, 0.5)}
-        if groups is not None:
-            held = held_out_probabilities(X, Y, groups, folds)
+        fold of instruments choose the dense regressions' regularisation (``C_DENSE_GRID``),
+        the weight of the prototype formula's score in the final score (``PROTOTYPE_WEIGHTS``),
+        together by best macro-F1, and each theme's threshold (best F1); without, the dense
+        regressions use ``c_dense``, the weight is 0 and the thresholds 0.5."""
+        if groups is None:
+            untuned = {"prototype_weight": 0.0, "thresholds": dict.fromkeys(THEME_IDS, 0.5)}
+            return cls(_fit_weights(X, Y, (c_dense,))[c_dense] | untuned)
 
-            def tuned(w: float) -> tuple[float, list[float]]:
-                score = (1 - w) * held + w * X.prototype
-                th = [best_threshold(Y[:, k], score[:, k]) for k in range(Y.shape[1])]
-                return float(np.mean([f1(Y[:, k], score[:, k] >= th[k]) for k in range(Y.shape[1])])), th
+        def tuned(held: np.ndarray, w: float) -> tuple[float, list[float]]:
+            score = (1 - w) * held + w * X.prototype
+            th = [best_threshold(Y[:, k], score[:, k]) for k in range(Y.shape[1])]
+            return float(np.mean([f1(Y[:, k], score[:, k] >= th[k]) for k in range(Y.shape[1])])), th
 
-            results = {w: tuned(w) for w in PROTOTYPE_WEIGHTS}
-            w = max(PROTOTYPE_WEIGHTS, key=lambda w: results[w][0])      # the lowest of equals
-            data["prototype_weight"] = float(w)
-            data["thresholds"] = {t: float(v) for t, v in zip(THEME_IDS, results[w][1])}
-        return cls(data)
+        results = {}
+        for c, held in zip(C_DENSE_GRID, held_out_probabilities(X, Y, groups, folds, C_DENSE_GRID)):
+            results |= {(c, w): tuned(held, w) for w in PROTOTYPE_WEIGHTS}
+        best = max(results, key=lambda cw: results[cw][0])      # the first of equals: the strongest
+        return cls(_fit_weights(X, Y, best[:1])[best[0]] | {
+            "prototype_weight": float(best[1]), "thresholds": {t: float(v) for t, v in zip(THEME_IDS, results[best][1])}})
 
     # -- scoring --------------------------------------------------------------------------------
     def word_matrix(self, texts: list[str]):
@@ -206,22 +214,27 @@ def best_threshold(y: np.ndarray, prob: np.ndarray) -> float:
     return float(max(THRESHOLDS, key=lambda t: f1(y, prob >= t)))
 
 
-def held_out_probabilities(X: ThemeInputs, Y: np.ndarray, groups: np.ndarray, folds: int = 4) -> np.ndarray:
-    """Scores of every row from a model fitted without its fold (folds of whole instruments,
-    shuffled with a fixed seed)."""
-    out = np.zeros(Y.shape)
+def held_out_probabilities(X: ThemeInputs, Y: np.ndarray, groups: np.ndarray, folds: int = 4,
+                           c_dense: tuple[float, ...] = (C_DENSE,)) -> list[np.ndarray]:
+    """For each value of ``c_dense``, the scores of every row from a model fitted without its
+    fold (folds of whole instruments, shuffled with a fixed seed)."""
+    out = [np.zeros(Y.shape) for _ in c_dense]
     names = np.unique(groups)
     np.random.RandomState(0).shuffle(names)
     for fold in np.array_split(names, folds):
         test = np.isin(groups, fold)
         tr, te = np.flatnonzero(~test), np.flatnonzero(test)
-        out[te] = ThemeModel.fit(X.take(tr), Y[tr]).probabilities(X.take(te))
+        fitted = _fit_weights(X.take(tr), Y[tr], c_dense)      # the words regressions fitted once
+        for held, c in zip(out, c_dense):
+            model = ThemeModel(fitted[c] | {"prototype_weight": 0.0, "thresholds": dict.fromkeys(THEME_IDS, 0.5)})
+            held[te] = model.probabilities(X.take(te))
     return out
 
 
-def _fit_weights(X: ThemeInputs, Y: np.ndarray) -> dict:
+def _fit_weights(X: ThemeInputs, Y: np.ndarray, c_dense: tuple[float, ...]) -> dict[float, dict]:
     """Both regressions of every theme on all of ``X`` (scikit-learn; the fitted numbers are
-    kept, so scoring needs only numpy)."""
+    kept, so scoring needs only numpy): for each value of ``c_dense``, a model's data with the
+    dense regressions fitted at that strength, all sharing the same words regressions."""
     from sklearn.decomposition import PCA
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -233,18 +246,23 @@ def _fit_weights(X: ThemeInputs, Y: np.ndarray) -> dict:
     words = TfidfVectorizer(analyzer=terms, min_df=MIN_DF, sublinear_tf=True)
     W = words.fit_transform(X.texts)
     vocab = sorted(words.vocabulary_, key=words.vocabulary_.get)
-    coef_d, b_d, coef_w, b_w = [], [], [], []
+    coef_d, b_d = {c: [] for c in c_dense}, {c: [] for c in c_dense}
+    coef_w, b_w = [], []
     for k in range(Y.shape[1]):
         y = Y[:, k]
         if y.min() == y.max():          # no positive (or no negative) example: never (always) assigned
-            coef_d.append(np.zeros(F.shape[1])), coef_w.append(np.zeros(W.shape[1]))
-            b_d.append(-30.0 if y.max() == 0 else 30.0), b_w.append(b_d[-1])
+            b = -30.0 if y.max() == 0 else 30.0
+            coef_w.append(np.zeros(W.shape[1])), b_w.append(b)
+            for c in c_dense:
+                coef_d[c].append(np.zeros(F.shape[1])), b_d[c].append(b)
             continue
-        d = LogisticRegression(C=C_DENSE, max_iter=500, class_weight="balanced").fit(F, y)
         w = LogisticRegression(C=C_WORDS, solver="liblinear", class_weight="balanced").fit(W, y)
-        coef_d.append(d.coef_[0]), b_d.append(float(d.intercept_[0]))
         coef_w.append(w.coef_[0]), b_w.append(float(w.intercept_[0]))
-    return {"themes": list(THEME_IDS), "pca_mean": pca.mean_.tolist(), "pca_components": pca.components_.tolist(),
-            "dense_mean": mean.tolist(), "dense_sd": sd.tolist(), "coef_dense": np.array(coef_d).tolist(),
-            "intercept_dense": b_d, "vocabulary": vocab, "idf": words.idf_.tolist(),
-            "coef_words": np.array(coef_w).tolist(), "intercept_words": b_w}
+        for c in c_dense:
+            d = LogisticRegression(C=c, max_iter=500, class_weight="balanced").fit(F, y)
+            coef_d[c].append(d.coef_[0]), b_d[c].append(float(d.intercept_[0]))
+    shared = {"themes": list(THEME_IDS), "pca_mean": pca.mean_.tolist(), "pca_components": pca.components_.tolist(),
+              "dense_mean": mean.tolist(), "dense_sd": sd.tolist(), "vocabulary": vocab, "idf": words.idf_.tolist(),
+              "coef_words": np.array(coef_w).tolist(), "intercept_words": b_w}
+    return {c: shared | {"c_dense": c, "coef_dense": np.array(coef_d[c]).tolist(), "intercept_dense": b_d[c]}
+            for c in c_dense}

@@ -6,10 +6,11 @@ instrument out.
 
 Reads a build (OUT: knowledge base, vector index, the reviews it applied). Every reviewed
 provision's tags are predicted by a model fitted without its instrument, each theme's
-threshold and the prototype formula's weight chosen inside the training part (four folds by
-instrument), exactly as the shipped model is fitted (``nlp/theme_model.py``). Beside it: the prototype classifier alone (the
-formula of ``nlp/themes.py``, fitted to the NIST AI RMF set, not to these tags), which is what
-the machine published before, and the tags it gave when each provision was reviewed.
+threshold, the prototype formula's weight and the dense regressions' regularisation chosen
+inside the training part (four folds by instrument), exactly as the shipped model is fitted
+(``nlp/theme_model.py``). Beside it: the prototype classifier alone (the formula of
+``nlp/themes.py``, fitted to the NIST AI RMF set, not to these tags), which is what the
+machine published before, and the tags it gave when each provision was reviewed.
 
 The ceiling: ``nlp/data/agreement/themes-second-read.yaml`` is a second review of 240 of the
 reviewed provisions (drawn at random), made blind to the first and to the machine with the
@@ -136,8 +137,8 @@ def main() -> int:
         model = ThemeModel.fit(data["X"], data["Y"], data["groups"])
         doc = _rounded(model.data) | {"trained": {"date": dt.date.today().isoformat(), "held_out": held}}
         MODEL_PATH.write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")
-        print(f"wrote {MODEL_PATH} ({MODEL_PATH.stat().st_size / 1e6:.1f} MB; prototype weight "
-              f"{doc['prototype_weight']:.2f}; thresholds "
+        print(f"wrote {MODEL_PATH} ({MODEL_PATH.stat().st_size / 1e6:.1f} MB; dense regularisation C "
+              f"{doc['c_dense']:g}; prototype weight {doc['prototype_weight']:.2f}; thresholds "
               + ", ".join(f"{t} {v:.2f}" for t, v in doc["thresholds"].items()) + ")")
     return 0
 

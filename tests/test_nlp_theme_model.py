@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from nlp.theme_model import MODEL_PATH, THEME_IDS, ThemeInputs, ThemeModel, best_threshold, f1, terms
+from nlp.theme_model import C_DENSE_GRID, MODEL_PATH, THEME_IDS, ThemeInputs, ThemeModel, best_threshold, f1, terms
 
 
 def test_terms_are_kept_words_and_their_adjacent_pairs():
@@ -99,7 +99,7 @@ def test_the_shipped_model_is_complete_and_says_how_it_was_measured():
     model = ThemeModel(doc)
     assert len(model.vocab) == len(model.idf) == model.coef_words.shape[1] > 1000
     assert model.coef_dense.shape == (12, model.mean.shape[0]) and model.pca.shape[1] == 384
-    assert all(0.05 <= v <= 0.95 for v in doc["thresholds"].values())
+    assert all(0.05 <= v <= 0.95 for v in doc["thresholds"].values()) and doc["c_dense"] in C_DENSE_GRID
     held = doc["trained"]["held_out"]
     assert held["provisions"] >= 1500 and held["instruments"] >= 30
     assert set(held["loio_f1"]) == set(THEME_IDS) and 0 < held["loio_macro_f1"] < 1
@@ -120,3 +120,20 @@ def test_the_weight_of_the_prototype_score_is_chosen_on_held_out_instruments():
     assert model.prototype_weight > 0
     assert ((model.probabilities(X)[:, p] >= model.thresholds[p]) == Y[:, p].astype(bool)).all()
     assert ThemeModel.fit(X, Y).prototype_weight == 0.0           # without instruments: regressions alone
+    assert model.data["c_dense"] in C_DENSE_GRID                   # the regularisation too, from the grid
+
+
+def test_the_dense_regularisation_is_a_real_knob():
+    # the same data fitted at the grid's ends: the stronger regularisation keeps the dense
+    # regressions' weights smaller, the words regressions do not change
+    rng = np.random.RandomState(2)
+    n = 40
+    Y = np.zeros((n, 12), dtype=int)
+    Y[::2, THEME_IDS.index("safety")] = 1
+    X = _toy([f"Provision {i} on testing and robustness." if i % 2 == 0 else f"Provision {i} applies."
+              for i in range(n)], rng)
+    strong, weak = (ThemeModel.fit(X, Y, c_dense=c) for c in (min(C_DENSE_GRID), max(C_DENSE_GRID)))
+    k = THEME_IDS.index("safety")
+    assert np.linalg.norm(strong.coef_dense[k]) < 0.5 * np.linalg.norm(weak.coef_dense[k])
+    assert np.allclose(strong.coef_words, weak.coef_words)
+    assert (strong.data["c_dense"], weak.data["c_dense"]) == (min(C_DENSE_GRID), max(C_DENSE_GRID))
