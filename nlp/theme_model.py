@@ -20,8 +20,8 @@ personal data" does not make a provision about privacy.
 The final score of a theme blends the mean of the two regressions with the prototype
 formula's own score (``nlp/themes.py``, not fitted to the reviews) by a weight chosen, like
 the thresholds and the strength of the dense regressions' regularisation, on four folds by
-instrument: the formula carries the taxonomy's wording to texts unlike the reviewed ones. No kind or instrument type: the model must carry to texts it
-knows nothing about. Each theme's regressions are fitted with balanced class weights, so a
+instrument: the formula carries the taxonomy's wording to texts unlike the reviewed ones. No
+kind or instrument type: the model must carry to texts it knows nothing about. Each theme's regressions are fitted with balanced class weights, so a
 score is a score to threshold, not a frequency; the thresholds are the best F1 over the folds.
 ``scripts/train_themes.py`` measures this fitting leave one instrument out and (``--write``)
 fits the model on all reviewed tags into ``nlp/data/theme_model.json``.
@@ -141,8 +141,7 @@ class ThemeModel:
         together by best macro-F1, and each theme's threshold (best F1); without, the dense
         regressions use ``c_dense``, the weight is 0 and the thresholds 0.5."""
         if groups is None:
-            untuned = {"prototype_weight": 0.0, "thresholds": dict.fromkeys(THEME_IDS, 0.5)}
-            return cls(_fit_weights(X, Y, (c_dense,))[c_dense] | untuned)
+            return _untuned(_fit_weights(X, Y, (c_dense,))[c_dense])
 
         def tuned(held: np.ndarray, w: float) -> tuple[float, list[float]]:
             score = (1 - w) * held + w * X.prototype
@@ -226,9 +225,13 @@ def held_out_probabilities(X: ThemeInputs, Y: np.ndarray, groups: np.ndarray, fo
         tr, te = np.flatnonzero(~test), np.flatnonzero(test)
         fitted = _fit_weights(X.take(tr), Y[tr], c_dense)      # the words regressions fitted once
         for held, c in zip(out, c_dense):
-            model = ThemeModel(fitted[c] | {"prototype_weight": 0.0, "thresholds": dict.fromkeys(THEME_IDS, 0.5)})
-            held[te] = model.probabilities(X.take(te))
+            held[te] = _untuned(fitted[c]).probabilities(X.take(te))
     return out
+
+
+def _untuned(weights: dict) -> ThemeModel:
+    """A model of fitted ``weights`` alone: no prototype formula in its score, thresholds 0.5."""
+    return ThemeModel(weights | {"prototype_weight": 0.0, "thresholds": dict.fromkeys(THEME_IDS, 0.5)})
 
 
 def _fit_weights(X: ThemeInputs, Y: np.ndarray, c_dense: tuple[float, ...]) -> dict[float, dict]:
