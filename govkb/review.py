@@ -15,6 +15,10 @@ from nlp.stage import DEFAULT_BASELINE
 BASELINES = DEFAULT_BASELINE.parent
 CORE_THEMES = ("privacy", "transparency", "content")
 NOT_PROPOSED = "not proposed"
+# A theme review rests on a provision's whole text (its heading and every sub-provision), so the
+# queue prints all of it, one sub-provision per line, up to this many characters (a chapter can
+# run to tens of thousands; past the bound the queue says what it left out and where to read it).
+THEME_TEXT_CHARS = 20_000
 
 
 def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -236,9 +240,46 @@ def format_queue(kb, items: list[dict], *, show_machine: bool = False, width: in
             if show_machine:
                 out.append(f"   machine: {l['relation']} ({l['status']}, {l['score']:.3f})")
         else:
-            out.append("   " + text(it["provision"]))
+            out += judged_lines(kb, it["provision"], docs)
             if show_machine:
                 a = kb.annotation(it["provision"]) or {}
                 out.append(f"   machine: {', '.join(a.get('themes') or []) or '-'}")
         out.append("")
     return "\n".join(out) if out else "Nothing to review with these filters."
+
+
+def judged_lines(kb, prov_id: str, docs: dict[str, dict], limit: int = THEME_TEXT_CHARS) -> list[str]:
+    """The lines a theme reviewer reads for ``prov_id``: its citation, where it sits (the
+    headings of its ancestors) and the whole text it rests on, its own and every
+    sub-provision's in document order, each under its pinpoint; past ``limit`` characters the
+    rest is named, not silently dropped."""
+    p = kb.provision(prov_id)
+    if p is None:
+        return [f"   [{prov_id}] (not in this build)"]
+    d = docs[p["doc_id"]]
+    lines = [f"   [{prov_id}] {d['short_title']}, {p['pinpoint']}" + (f" - {p['heading']}" if p["heading"] else "")]
+    ancestors, up = [], p.get("parent_id")
+    while up and (a := kb.provision(up)) is not None:
+        ancestors.append(a["pinpoint"] + (f" - {a['heading']}" if a["heading"] else ""))
+        up = a.get("parent_id")
+    if ancestors:
+        lines.append("   in: " + " > ".join(reversed(ancestors)))
+    body, used, left = [], 0, []
+
+    def walk(q: dict, top: bool) -> None:
+        nonlocal used
+        words = " ".join(" ".join(x for x in (None if top else q["heading"], q["text"]) if x).split())
+        if words:
+            if used + len(words) <= limit:
+                body.append(f"    {'' if top else q['pinpoint'] + ': '}{words}")
+                used += len(words)
+            else:
+                left.append(q["id"])
+        for c in kb.children(q["id"]):
+            walk(c, False)
+
+    walk(p, True)
+    if left:
+        body.append(f"    [... {len(left)} more sub-provision(s) not shown, from {left[0]}: "
+                    f"read them with `govkb show {prov_id}`]")
+    return lines + (body or ["    (no text)"])

@@ -332,3 +332,28 @@ def test_a_bad_review_file_fails_the_build_and_publishes_nothing(subset_mirror, 
     assert proc.returncode == 1
     assert "cells/test-baseline.yaml:1: unknown label 'sort of'" in proc.stderr
     assert not (out / "current").exists()
+
+
+def test_queue_shows_a_theme_reviewer_the_whole_text_the_review_rests_on(subset_kb):
+    """A theme review is pinned to the provision's whole text, so the queue prints all of it:
+    every paragraph and point under its pinpoint, with where the provision sits; a text past
+    the bound names what it left out instead of cutting silently."""
+    from corpus.store import KnowledgeBase
+    from govkb.review import format_queue, judged_lines
+    from tests.test_readme import BASELINE, COUNSEL_DOCS
+    kb = KnowledgeBase(subset_kb("readme", COUNSEL_DOCS, BASELINE) / "govkb.sqlite")
+    docs = {d["id"]: d for d in kb.documents()}
+    art = "eu-ai-act/art-50"
+    shown = format_queue(kb, [{"item": "theme", "kind": "theme", "id": f"theme:{art}", "provision": art}])
+    words = " ".join(shown.split())
+    leaves = [c for p in kb.children(art) for c in [p, *kb.children(p["id"])] if c["text"]]
+    assert len(leaves) >= 7
+    for c in leaves:                              # each in full (the old queue cut the text at 1,200 characters)
+        assert f"{c['pinpoint']}: {' '.join(c['text'].split())}" in words
+    assert "in: Chapter IV" in shown
+    assert "   machine: " not in shown            # blind unless asked
+    short = judged_lines(kb, art, docs, limit=600)
+    assert len("".join(short)) < 1200
+    assert short[-1].startswith("    [... ") and f"govkb show {art}" in short[-1]
+    first_left = short[-1].split("from ", 1)[1].split(":", 1)[0]
+    assert first_left in {c["id"] for c in leaves} and first_left not in "".join(short[:-1])
