@@ -251,8 +251,8 @@ def format_queue(kb, items: list[dict], *, show_machine: bool = False, width: in
 def judged_lines(kb, prov_id: str, docs: dict[str, dict], limit: int = THEME_TEXT_CHARS) -> list[str]:
     """The lines a theme reviewer reads for ``prov_id``: its citation, where it sits (the
     headings of its ancestors) and the whole text it rests on, its own and every
-    sub-provision's in document order, each under its pinpoint; past ``limit`` characters the
-    rest is named, not silently dropped."""
+    sub-provision's in document order, each under its pinpoint and id (what a review's
+    ``decisive`` list names); past ``limit`` characters the rest is named, not silently dropped."""
     p = kb.provision(prov_id)
     if p is None:
         return [f"   [{prov_id}] (not in this build)"]
@@ -271,7 +271,7 @@ def judged_lines(kb, prov_id: str, docs: dict[str, dict], limit: int = THEME_TEX
         words = " ".join(" ".join(x for x in (None if top else q["heading"], q["text"]) if x).split())
         if words:
             if used + len(words) <= limit:
-                body.append(f"    {'' if top else q['pinpoint'] + ': '}{words}")
+                body.append(f"    {'' if top else q['pinpoint'] + ' [' + q['id'] + ']: '}{words}")
                 used += len(words)
             else:
                 left.append(q["id"])

@@ -349,7 +349,7 @@ def test_queue_shows_a_theme_reviewer_the_whole_text_the_review_rests_on(subset_
     leaves = [c for p in kb.children(art) for c in [p, *kb.children(p["id"])] if c["text"]]
     assert len(leaves) >= 7
     for c in leaves:                              # each in full (the old queue cut the text at 1,200 characters)
-        assert f"{c['pinpoint']}: {' '.join(c['text'].split())}" in words
+        assert f"{c['pinpoint']} [{c['id']}]: {' '.join(c['text'].split())}" in words
     assert "in: Chapter IV" in shown
     assert "   machine: " not in shown            # blind unless asked
     short = judged_lines(kb, art, docs, limit=600)
