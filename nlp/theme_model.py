@@ -43,7 +43,7 @@ from nlp.themes import THEME_IDS
 MODEL_PATH = Path(__file__).parent / "data" / "theme_model.json"
 COMPONENTS = 32          # PCA components of an embedding (the dense block)
 # Inverse regularisation of the dense regressions, chosen on the folds from this grid (their
-# ~130 correlated inputs overfit 1,666 examples when weakly regularised); a model fitted
+# ~130 correlated inputs overfit ~2,000 examples when weakly regularised); a model fitted
 # without instruments to fold by takes C_DENSE.
 C_DENSE_GRID = (0.003, 0.01, 0.03, 0.1)
 C_DENSE = 0.01
