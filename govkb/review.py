@@ -125,11 +125,14 @@ def format_stats(s: dict) -> str:
               f"  machine set = reviewed set: {pct(t['exact_set_agreement'])}; machine macro-F1 against the "
               f"reviews: {pct(t['macro_f1'])}" + (" (in-sample: the theme model is trained on these reviews)"
                                                    if held else "")]
+    # beside the in-sample figures, what a reader can expect of a tag on a text the model never saw
+    loio = (held or {}).get("loio_f1") or {}
     if held:
         lines.append(f"  held out (leave one instrument out, scripts/train_themes.py): macro-F1 "
-                     f"{held['loio_macro_f1']:.3f}")
-    lines.append(f"    {'theme':<16}{'support':>8}{'P':>8}{'R':>8}{'F1':>8}")
+                     f"{held['loio_macro_f1']:.3f}; per theme in the last column")
+    lines.append(f"    {'theme':<16}{'support':>8}{'P':>8}{'R':>8}{'F1':>8}" + (f"{'F1 held out':>13}" if loio else ""))
     lines += [f"    {k:<16}{v['support']:>8}{v['precision']:>8.2f}{v['recall']:>8.2f}{v['f1']:>8.2f}"
+              + (f"{loio[k]:>13.2f}" if k in loio else "")
               for k, v in sorted(t["per_theme"].items())]
     return "\n".join(lines)
 

@@ -357,3 +357,23 @@ def test_queue_shows_a_theme_reviewer_the_whole_text_the_review_rests_on(subset_
     assert short[-1].startswith("    [... ") and f"govkb show {art}" in short[-1]
     first_left = short[-1].split("from ", 1)[1].split(":", 1)[0]
     assert first_left in {c["id"] for c in leaves} and first_left not in "".join(short[:-1])
+
+
+def test_review_stats_show_each_themes_held_out_figure_beside_the_in_sample_one(subset_kb):
+    """The machine's theme tags on reviewed provisions come from a model trained on them: the
+    stats (and the methodology page that quotes them) print, per theme, the held-out F1 the
+    shipped model was measured at, so the in-sample figure is never read alone."""
+    from corpus.store import KnowledgeBase
+    from govkb.review import format_stats, stats
+    from nlp.theme_model import ThemeModel
+    from tests.test_readme import BASELINE, COUNSEL_DOCS
+    kb = KnowledgeBase(subset_kb("readme", COUNSEL_DOCS, BASELINE) / "govkb.sqlite")
+    text = format_stats(stats(kb))
+    held = ThemeModel.load().data["trained"]["held_out"]
+    assert f"held out (leave one instrument out, scripts/train_themes.py): macro-F1 {held['loio_macro_f1']:.3f}" in text
+    assert "in-sample" in text and "F1 held out" in text
+    rows = {line.split()[0]: line.split() for line in text.splitlines()[text.splitlines().index(
+        next(l for l in text.splitlines() if "F1 held out" in l)) + 1:]}
+    assert len(rows) >= 6
+    for theme, cols in rows.items():
+        assert len(cols) == 6 and float(cols[-1]) == round(held["loio_f1"][theme], 2), theme
