@@ -793,15 +793,19 @@ def review_stats(out, as_json):
 @click.option("--theme", metavar="T", help="Only cells on, or provisions near the threshold of, this theme.")
 @click.option("--doc", metavar="DOC_ID", help="Only items of this instrument (or family:F for cells).")
 @click.option("-n", "n", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many items.")
+@click.option("--sample", metavar="SEED", type=int, default=None,
+              help="Theme items in a random order drawn with this seed, not nearest the threshold first: "
+                   "an unbiased sample to measure the theme model on.")
 @click.option("--show-machine", is_flag=True, help="Also print the machine's verdict (off: judge the text first).")
 @out_option
-def review_queue(kind, theme, doc, n, show_machine, out):
+def review_queue(kind, theme, doc, n, sample, show_machine, out):
     """The next items worth a reviewer's time, with the texts needed to judge them: stale
     reviews; cells on the core themes with mixed evidence; the strongest cross-publisher link
     candidates; provisions whose theme scores sit nearest the threshold."""
     from govkb.review import format_queue, queue
     kb = _review_kb(out)
-    click.echo(format_queue(kb, queue(kb, kind=kind, theme=theme, doc=doc, n=n), show_machine=show_machine))
+    click.echo(format_queue(kb, queue(kb, kind=kind, theme=theme, doc=doc, n=n, sample=sample),
+                            show_machine=show_machine))
 
 
 @main.group()

@@ -7,6 +7,7 @@ verdict, so that a review is a reading of the text and not a copy of the machine
 from __future__ import annotations
 
 import json
+import random
 from collections import Counter
 
 from nlp.reviews import CELL_LABELS, RELATIONS
@@ -138,10 +139,13 @@ def format_stats(s: dict) -> str:
 
 
 # ---------------------------------------------------------------------------- the queue
-def queue(kb, *, kind: str | None = None, theme: str | None = None, doc: str | None = None, n: int = 10) -> list[dict]:
+def queue(kb, *, kind: str | None = None, theme: str | None = None, doc: str | None = None, n: int = 10,
+          sample: int | None = None) -> list[dict]:
     """The next items to review, most useful first: stale reviews; then unreviewed cells (core
     themes first, mixed evidence first), the strongest cross-publisher link candidates, and the
-    provisions whose theme scores sit nearest the threshold."""
+    provisions whose theme scores sit nearest the threshold. With ``sample`` (a seed) the
+    unreviewed provisions come in a random order instead: reviews drawn that way measure the
+    theme model without the bias of picking the cases it finds hardest."""
     records = kb.reviews()
     reviewed = {r["id"] for r in records if r["status"] != "stale"}
     docs = {d["id"]: d for d in kb.documents()}
@@ -188,7 +192,12 @@ def queue(kb, *, kind: str | None = None, theme: str | None = None, doc: str | N
                 continue
             margin = min(abs(sc.get(k, 0.0) - th.get(k, 0.0)) for k in keys)
             cands.append((margin, {"item": "theme", "kind": "theme", "id": f"theme:{pid}", "provision": pid}))
-        items += [x for _, x in sorted(cands, key=lambda x: x[0])]
+        if sample is not None:
+            cands.sort(key=lambda x: x[1]["provision"])         # the same draw whatever the storage order
+            random.Random(sample).shuffle(cands)
+        else:
+            cands.sort(key=lambda x: x[0])
+        items += [x for _, x in cands]
     return items[:n]
 
 
