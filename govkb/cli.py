@@ -795,7 +795,7 @@ def review_stats(out, as_json):
 @click.option("-n", "n", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many items.")
 @click.option("--sample", metavar="SEED", type=int, default=None,
               help="Theme items in a random order drawn with this seed, not nearest the threshold first: "
-                   "an unbiased sample to measure the theme model on.")
+                   "an unbiased sample to measure the theme model on (--theme then does not narrow them).")
 @click.option("--show-machine", is_flag=True, help="Also print the machine's verdict (off: judge the text first).")
 @out_option
 def review_queue(kind, theme, doc, n, sample, show_machine, out):

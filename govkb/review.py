@@ -222,8 +222,7 @@ def format_queue(kb, items: list[dict], *, show_machine: bool = False, width: in
             return f"[{pid}] (not in this build)"
         body = p["text"] or "; ".join(f"{k['pinpoint']}: {k['text']}" for k in kb.children(pid))
         d = docs[p["doc_id"]]
-        return (f"[{pid}] {d['short_title']}, {p['pinpoint']}" + (f" - {p['heading']}" if p["heading"] else "")
-                + f"\n    {' '.join(body.split())[:width]}")
+        return _citation(p, docs) + f"\n    {' '.join(body.split())[:width]}"
 
     out = []
     for n, it in enumerate(items, 1):
@@ -260,6 +259,12 @@ def format_queue(kb, items: list[dict], *, show_machine: bool = False, width: in
     return "\n".join(out) if out else "Nothing to review with these filters."
 
 
+def _citation(p: dict, docs: dict[str, dict]) -> str:
+    """``[id] Short title, pinpoint - heading``: how the queue names a provision."""
+    return (f"[{p['id']}] {docs[p['doc_id']]['short_title']}, {p['pinpoint']}"
+            + (f" - {p['heading']}" if p["heading"] else ""))
+
+
 def judged_lines(kb, prov_id: str, docs: dict[str, dict], limit: int = THEME_TEXT_CHARS) -> list[str]:
     """The lines a theme reviewer reads for ``prov_id``: its citation, where it sits (the
     headings of its ancestors) and the whole text it rests on, its own and every
@@ -268,8 +273,7 @@ def judged_lines(kb, prov_id: str, docs: dict[str, dict], limit: int = THEME_TEX
     p = kb.provision(prov_id)
     if p is None:
         return [f"   [{prov_id}] (not in this build)"]
-    d = docs[p["doc_id"]]
-    lines = [f"   [{prov_id}] {d['short_title']}, {p['pinpoint']}" + (f" - {p['heading']}" if p["heading"] else "")]
+    lines = ["   " + _citation(p, docs)]
     ancestors, up = [], p.get("parent_id")
     while up and (a := kb.provision(up)) is not None:
         ancestors.append(a["pinpoint"] + (f" - {a['heading']}" if a["heading"] else ""))
@@ -292,6 +296,6 @@ def judged_lines(kb, prov_id: str, docs: dict[str, dict], limit: int = THEME_TEX
 
     walk(p, True)
     if left:
-        body.append(f"    [... {len(left)} more sub-provision(s) not shown, from {left[0]}: "
-                    f"read them with `govkb show {prov_id}`]")
+        body.append(f"    [... {len(left)} more sub-provision(s) not shown, from {left[0]}: read each with "
+                    f"`govkb show ID` (`govkb show {prov_id}` lists them)]")
     return lines + (body or ["    (no text)"])

@@ -21,8 +21,9 @@ The final score of a theme blends the mean of the two regressions with the proto
 formula's own score (``nlp/themes.py``, not fitted to the reviews) by a weight chosen, like
 the thresholds and the strength of the dense regressions' regularisation, on four folds by
 instrument: the formula carries the taxonomy's wording to texts unlike the reviewed ones. No
-kind or instrument type: the model must carry to texts it knows nothing about. Each theme's regressions are fitted with balanced class weights, so a
-score is a score to threshold, not a frequency; the thresholds are the best F1 over the folds.
+kind or instrument type: the model must carry to texts it knows nothing about. Each theme's
+regressions are fitted with balanced class weights, so a score is a score to threshold, not a
+frequency; the thresholds are the best F1 over the folds.
 ``scripts/train_themes.py`` measures this fitting leave one instrument out and (``--write``)
 fits the model on all reviewed tags into ``nlp/data/theme_model.json``.
 """
