@@ -386,13 +386,18 @@ def test_link_model_ranks_are_exact():
     assert ctx.rank(5, 5) == 1             # a unit is the closest unit to itself
 
 
-def test_sources_judged_deep_are_told_apart():
-    """train_links measures wider candidate lists only on sources whose lists were judged that
-    deep: most of the ``depth`` nearest units (above the floor) of every other family judged."""
+def _train_links():
     import importlib.util
     spec = importlib.util.spec_from_file_location("train_links", ROOT / "scripts" / "train_links.py")
     train_links = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(train_links)
+    return train_links
+
+
+def test_sources_judged_deep_are_told_apart():
+    """train_links measures wider candidate lists only on sources whose lists were judged that
+    deep: most of the ``depth`` nearest units (above the floor) of every other family judged."""
+    train_links = _train_links()
     angles = np.array([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 1.5])       # unit 0 is the source
     V = np.stack([np.cos(angles), np.sin(angles)], axis=1)
     fam = np.array(["eu", "oecd", "oecd", "oecd", "un", "un", "un"])
@@ -401,3 +406,26 @@ def test_sources_judged_deep_are_told_apart():
     assert not train_links.judged_to(0, {1, 2, 4}, V, fam, floor=0.45, depth=5)     # only 3 of 5
     assert train_links.judged_to(0, {1, 2, 4, 5}, V, fam, floor=0.45, depth=2)      # the two nearest of each
     assert not train_links.judged_to(0, set(), V, fam, floor=0.45, depth=2)
+
+
+def test_accepted_precision_is_measured_on_other_splits():
+    """The accepted threshold's precision is measured again with the sources dealt to the
+    folds in other orders: the same partition under new names (a source never straddles a
+    fold), other folds, and a range that contains the figure of the split it was chosen on."""
+    train_links = _train_links()
+    groups = np.array([f"src-{i // 7}" for i in range(280)])            # 40 sources of 7 pairs
+    new = train_links.renamed(groups, 3)
+    assert len(set(zip(groups, new))) == len(set(groups)) == len(set(new))
+    assert not np.array_equal(new, train_links.renamed(groups, 4))
+    rng = np.random.RandomState(0)
+    y = (rng.rand(280) < 0.3).astype(int)
+    X = np.column_stack([y + rng.normal(0, 0.6, 280), rng.normal(size=(280, len(train_links.FEATURES) - 1))])
+    first = train_links.held_out(X, y, groups)
+    assert not np.allclose(first, train_links.held_out(X, y, groups, seed=1))
+    thr = train_links.accept_threshold(first, y, 0.8)
+    assert thr is not None
+    spread = train_links.precision_spread(X, y, groups, thr, first)
+    assert spread["splits"] == train_links.SPLITS
+    assert spread["min"] <= round(float(y[first >= thr].mean()), 3) <= spread["max"]
+    assert spread["min"] < spread["max"]
+    assert train_links.precision_spread(X, y, groups, None, first) is None
