@@ -19,11 +19,12 @@ personal data" does not make a provision about privacy.
 
 The final score of a theme blends the mean of the two regressions with the prototype
 formula's own score (``nlp/themes.py``, not fitted to the reviews) by a weight chosen, like
-the thresholds and the strength of the dense regressions' regularisation, on four folds by
-instrument: the formula carries the taxonomy's wording to texts unlike the reviewed ones. No
-kind or instrument type: the model must carry to texts it knows nothing about. Each theme's
-regressions are fitted with balanced class weights, so a score is a score to threshold, not a
-frequency; the thresholds are the best F1 over the folds.
+the thresholds, the strength of the dense regressions' regularisation and the number of
+principal components of the embeddings they read, on four folds by instrument: the formula
+carries the taxonomy's wording to texts unlike the reviewed ones. No kind or instrument type:
+the model must carry to texts it knows nothing about. Each theme's regressions are fitted
+with balanced class weights, so a score is a score to threshold, not a frequency; the
+thresholds are the best F1 over the folds.
 ``scripts/train_themes.py`` measures this fitting leave one instrument out and (``--write``)
 fits the model on all reviewed tags into ``nlp/data/theme_model.json``.
 """
@@ -42,11 +43,15 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from nlp.themes import THEME_IDS
 
 MODEL_PATH = Path(__file__).parent / "data" / "theme_model.json"
-COMPONENTS = 32          # PCA components of an embedding (the dense block)
-# Inverse regularisation of the dense regressions, chosen on the folds from this grid (their
-# ~130 correlated inputs overfit ~2,000 examples when weakly regularised); a model fitted
-# without instruments to fold by takes C_DENSE.
-C_DENSE_GRID = (0.003, 0.01, 0.03, 0.1)
+# The principal components of the embeddings that the dense regressions read, and their inverse
+# regularisation, are chosen together on the folds from these grids (their 179 to 307 correlated
+# inputs overfit ~2,000 examples when weakly regularised); a model fitted without instruments
+# to fold by takes COMPONENTS and C_DENSE. The grids hold what the folds chose: held out one
+# instrument at a time, 34 fits chose 64 components 22 times and 128 12 times, C = 0.003 to
+# 0.03, never 32 components nor C = 0.1, which were in the grid when it was measured.
+COMPONENTS = 64
+COMPONENTS_GRID = (64, 128)
+C_DENSE_GRID = (0.003, 0.01, 0.03)
 C_DENSE = 0.01
 C_WORDS = 3.0
 PROTOTYPE_WEIGHTS = (0.0, 0.25, 0.5, 0.75)
@@ -134,27 +139,29 @@ class ThemeModel:
     # -- fitting --------------------------------------------------------------------------------
     @classmethod
     def fit(cls, X: ThemeInputs, Y: np.ndarray, groups: np.ndarray | None = None, folds: int = 4,
-            c_dense: float = C_DENSE) -> "ThemeModel":
+            c_dense: float = C_DENSE, components: int = COMPONENTS) -> "ThemeModel":
         """Fit both regressions of every theme on ``X`` with labels ``Y`` (n, 12). With ``groups``
         (the instrument of each row), the predictions of ``folds`` models each fitted without a
-        fold of instruments choose the dense regressions' regularisation (``C_DENSE_GRID``),
-        the weight of the prototype formula's score in the final score (``PROTOTYPE_WEIGHTS``),
-        together by best macro-F1, and each theme's threshold (best F1); without, the dense
-        regressions use ``c_dense``, the weight is 0 and the thresholds 0.5."""
+        fold of instruments choose the dense regressions' regularisation (``C_DENSE_GRID``) and
+        the number of embedding components they read (``COMPONENTS_GRID``), the weight of the
+        prototype formula's score in the final score (``PROTOTYPE_WEIGHTS``), together by best
+        macro-F1, and each theme's threshold (best F1); without, the dense regressions use
+        ``c_dense`` and ``components``, the weight is 0 and the thresholds 0.5."""
         if groups is None:
-            return _untuned(_fit_weights(X, Y, (c_dense,))[c_dense])
+            return _untuned(_fit_weights(X, Y, ((components, c_dense),))[components, c_dense])
 
         def tuned(held: np.ndarray, w: float) -> tuple[float, list[float]]:
             score = (1 - w) * held + w * X.prototype
             th = [best_threshold(Y[:, k], score[:, k]) for k in range(Y.shape[1])]
             return float(np.mean([f1(Y[:, k], score[:, k] >= th[k]) for k in range(Y.shape[1])])), th
 
+        grid = tuple((k, c) for k in COMPONENTS_GRID for c in C_DENSE_GRID)
         results = {}
-        for c, held in zip(C_DENSE_GRID, held_out_probabilities(X, Y, groups, folds, C_DENSE_GRID)):
-            results |= {(c, w): tuned(held, w) for w in PROTOTYPE_WEIGHTS}
-        best = max(results, key=lambda cw: results[cw][0])      # the first of equals: the strongest
-        return cls(_fit_weights(X, Y, best[:1])[best[0]] | {
-            "prototype_weight": float(best[1]), "thresholds": {t: float(v) for t, v in zip(THEME_IDS, results[best][1])}})
+        for kc, held in zip(grid, held_out_probabilities(X, Y, groups, folds, grid)):
+            results |= {(*kc, w): tuned(held, w) for w in PROTOTYPE_WEIGHTS}
+        best = max(results, key=lambda kcw: results[kcw][0])    # the first of equals: the fewest, strongest
+        return cls(_fit_weights(X, Y, (best[:2],))[best[:2]] | {
+            "prototype_weight": float(best[2]), "thresholds": {t: float(v) for t, v in zip(THEME_IDS, results[best][1])}})
 
     # -- scoring --------------------------------------------------------------------------------
     def word_matrix(self, texts: list[str]):
@@ -215,18 +222,18 @@ def best_threshold(y: np.ndarray, prob: np.ndarray) -> float:
 
 
 def held_out_probabilities(X: ThemeInputs, Y: np.ndarray, groups: np.ndarray, folds: int = 4,
-                           c_dense: tuple[float, ...] = (C_DENSE,)) -> list[np.ndarray]:
-    """For each value of ``c_dense``, the scores of every row from a model fitted without its
-    fold (folds of whole instruments, shuffled with a fixed seed)."""
-    out = [np.zeros(Y.shape) for _ in c_dense]
+                           grid: tuple[tuple[int, float], ...] = ((COMPONENTS, C_DENSE),)) -> list[np.ndarray]:
+    """For each (components, C) of ``grid``, the scores of every row from a model fitted
+    without its fold (folds of whole instruments, shuffled with a fixed seed)."""
+    out = [np.zeros(Y.shape) for _ in grid]
     names = np.unique(groups)
     np.random.RandomState(0).shuffle(names)
     for fold in np.array_split(names, folds):
         test = np.isin(groups, fold)
         tr, te = np.flatnonzero(~test), np.flatnonzero(test)
-        fitted = _fit_weights(X.take(tr), Y[tr], c_dense)      # the words regressions fitted once
-        for held, c in zip(out, c_dense):
-            held[te] = _untuned(fitted[c]).probabilities(X.take(te))
+        fitted = _fit_weights(X.take(tr), Y[tr], grid)          # the words regressions fitted once
+        for held, kc in zip(out, grid):
+            held[te] = _untuned(fitted[kc]).probabilities(X.take(te))
     return out
 
 
@@ -235,38 +242,43 @@ def _untuned(weights: dict) -> ThemeModel:
     return ThemeModel(weights | {"prototype_weight": 0.0, "thresholds": dict.fromkeys(THEME_IDS, 0.5)})
 
 
-def _fit_weights(X: ThemeInputs, Y: np.ndarray, c_dense: tuple[float, ...]) -> dict[float, dict]:
+def _fit_weights(X: ThemeInputs, Y: np.ndarray, grid: tuple[tuple[int, float], ...]) -> dict[tuple, dict]:
     """Both regressions of every theme on all of ``X`` (scikit-learn; the fitted numbers are
-    kept, so scoring needs only numpy): for each value of ``c_dense``, a model's data with the
-    dense regressions fitted at that strength, all sharing the same words regressions."""
+    kept, so scoring needs only numpy): for each (components, C) of ``grid``, a model's data
+    with the dense regressions reading that many principal components of the embeddings and
+    fitted at that strength, all sharing the same words regressions (and one PCA: the first k
+    components of the largest are the k-component PCA)."""
     from sklearn.decomposition import PCA
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     seen = np.vstack([X.vectors, X.parts[X.dense[:, -2] > 0]])
-    pca = PCA(min(COMPONENTS, *seen.shape), random_state=0).fit(seen)
+    pca = PCA(min(max(k for k, _ in grid), *seen.shape), random_state=0).fit(seen)
     proj = _project(X, pca.mean_, pca.components_)
     mean, sd = proj.mean(0), proj.std(0) + 1e-6
     F = (proj - mean) / sd
+    n, m = X.dense.shape[1], pca.n_components_
+    cols = {k: np.r_[0:n + min(k, m), n + m:n + m + min(k, m)] for k, _ in grid}
     words = TfidfVectorizer(analyzer=terms, min_df=MIN_DF, sublinear_tf=True)
     W = words.fit_transform(X.texts)
     vocab = sorted(words.vocabulary_, key=words.vocabulary_.get)
-    coef_d, b_d = {c: [] for c in c_dense}, {c: [] for c in c_dense}
+    coef_d, b_d = {kc: [] for kc in grid}, {kc: [] for kc in grid}
     coef_w, b_w = [], []
     for k in range(Y.shape[1]):
         y = Y[:, k]
         if y.min() == y.max():          # no positive (or no negative) example: never (always) assigned
             b = -30.0 if y.max() == 0 else 30.0
             coef_w.append(np.zeros(W.shape[1])), b_w.append(b)
-            for c in c_dense:
-                coef_d[c].append(np.zeros(F.shape[1])), b_d[c].append(b)
+            for k, c in grid:
+                coef_d[k, c].append(np.zeros(len(cols[k]))), b_d[k, c].append(b)
             continue
         w = LogisticRegression(C=C_WORDS, solver="liblinear", class_weight="balanced").fit(W, y)
         coef_w.append(w.coef_[0]), b_w.append(float(w.intercept_[0]))
-        for c in c_dense:
-            d = LogisticRegression(C=c, max_iter=500, class_weight="balanced").fit(F, y)
-            coef_d[c].append(d.coef_[0]), b_d[c].append(float(d.intercept_[0]))
-    shared = {"themes": list(THEME_IDS), "pca_mean": pca.mean_.tolist(), "pca_components": pca.components_.tolist(),
-              "dense_mean": mean.tolist(), "dense_sd": sd.tolist(), "vocabulary": vocab, "idf": words.idf_.tolist(),
-              "coef_words": np.array(coef_w).tolist(), "intercept_words": b_w}
-    return {c: shared | {"c_dense": c, "coef_dense": np.array(coef_d[c]).tolist(), "intercept_dense": b_d[c]}
-            for c in c_dense}
+        for k, c in grid:
+            d = LogisticRegression(C=c, max_iter=500, class_weight="balanced").fit(F[:, cols[k]], y)
+            coef_d[k, c].append(d.coef_[0]), b_d[k, c].append(float(d.intercept_[0]))
+    shared = {"themes": list(THEME_IDS), "pca_mean": pca.mean_.tolist(), "vocabulary": vocab,
+              "idf": words.idf_.tolist(), "coef_words": np.array(coef_w).tolist(), "intercept_words": b_w}
+    return {(k, c): shared | {"components": min(k, m), "pca_components": pca.components_[:k].tolist(),
+                              "dense_mean": mean[cols[k]].tolist(), "dense_sd": sd[cols[k]].tolist(),
+                              "c_dense": c, "coef_dense": np.array(coef_d[k, c]).tolist(), "intercept_dense": b_d[k, c]}
+            for k, c in grid}

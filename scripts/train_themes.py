@@ -6,8 +6,9 @@ instrument out.
 
 Reads a build (OUT: knowledge base, vector index, the reviews it applied). Every reviewed
 provision's tags are predicted by a model fitted without its instrument, each theme's
-threshold, the prototype formula's weight and the dense regressions' regularisation chosen
-inside the training part (four folds by instrument), exactly as the shipped model is fitted
+threshold, the prototype formula's weight, the dense regressions' regularisation and the
+number of embedding components they read chosen inside the training part (four folds by
+instrument), exactly as the shipped model is fitted
 (``nlp/theme_model.py``). Beside it: the prototype classifier alone (the formula of
 ``nlp/themes.py``, fitted to the NIST AI RMF set, not to these tags), which is what the
 machine published before, and the tags it gave when each provision was reviewed.
@@ -61,20 +62,29 @@ def dataset(out: Path) -> dict:
             "prototype": np.array([[t in prototype[n] for t in THEME_IDS] for n in rows], dtype=int)}
 
 
-def loio(data: dict, progress: bool = False) -> np.ndarray:
-    """Tags of every reviewed provision from a model fitted (thresholds too) without its instrument."""
+def loio(data: dict, progress: bool = False, jobs: int = 2) -> np.ndarray:
+    """Tags of every reviewed provision from a model fitted (thresholds too) without its
+    instrument; the instruments' models are fitted ``jobs`` at a time, in worker processes."""
+    from joblib import Parallel, delayed
     X, Y, G = data["X"], data["Y"], data["groups"]
     P = np.zeros_like(Y)
     names = np.unique(G)
-    for n, g in enumerate(names, 1):
-        tr, te = np.flatnonzero(G != g), np.flatnonzero(G == g)
-        model = ThemeModel.fit(X.take(tr), Y[tr], G[tr])
-        P[te] = model.probabilities(X.take(te)) >= model.thresholds
+    fits = Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(_held_out_tags)(X, Y, G, g) for g in names)
+    for n, (te, tags) in enumerate(fits, 1):
+        P[te] = tags
         if progress:
             print(f"\r  instrument {n}/{len(names)}", end="", file=sys.stderr, flush=True)
     if progress:
         print(file=sys.stderr)
     return P
+
+
+def _held_out_tags(X, Y: np.ndarray, G: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of instrument ``name`` and their tags from a model fitted without it."""
+    warnings.filterwarnings("ignore", category=UserWarning)     # in a worker too
+    tr, te = np.flatnonzero(G != name), np.flatnonzero(G == name)
+    model = ThemeModel.fit(X.take(tr), Y[tr], G[tr])
+    return te, model.probabilities(X.take(te)) >= model.thresholds
 
 
 def second_read(path: Path = SECOND_READ) -> dict[str, set[str]]:
@@ -157,7 +167,7 @@ def main() -> int:
         doc = _rounded(model.data) | {"trained": {"date": dt.date.today().isoformat(), "held_out": held}}
         MODEL_PATH.write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_PATH} ({MODEL_PATH.stat().st_size / 1e6:.1f} MB; dense regularisation C "
-              f"{doc['c_dense']:g}; prototype weight {doc['prototype_weight']:.2f}; thresholds "
+              f"{doc['c_dense']:g} on {doc['components']} embedding components; prototype weight {doc['prototype_weight']:.2f}; thresholds "
               + ", ".join(f"{t} {v:.2f}" for t, v in doc["thresholds"].items()) + ")")
     return 0
 

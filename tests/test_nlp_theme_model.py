@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from nlp.theme_model import C_DENSE_GRID, MODEL_PATH, THEME_IDS, ThemeInputs, ThemeModel, best_threshold, f1, terms
+from nlp.theme_model import C_DENSE_GRID, COMPONENTS_GRID, MODEL_PATH, THEME_IDS, ThemeInputs, ThemeModel, best_threshold, f1, terms
 
 
 def test_terms_are_kept_words_and_their_adjacent_pairs():
@@ -100,6 +100,9 @@ def test_the_shipped_model_is_complete_and_says_how_it_was_measured():
     assert len(model.vocab) == len(model.idf) == model.coef_words.shape[1] > 1000
     assert model.coef_dense.shape == (12, model.mean.shape[0]) and model.pca.shape[1] == 384
     assert all(0.05 <= v <= 0.95 for v in doc["thresholds"].values()) and doc["c_dense"] in C_DENSE_GRID
+    # the dense block: the 51 evidence columns and the text's and its parts' projected embeddings
+    assert doc["components"] in COMPONENTS_GRID and model.pca.shape[0] == doc["components"]
+    assert model.mean.shape[0] == 51 + 2 * doc["components"]
     held = doc["trained"]["held_out"]
     assert held["provisions"] >= 1500 and held["instruments"] >= 30
     assert set(held["loio_f1"]) == set(THEME_IDS) and 0 < held["loio_macro_f1"] < 1
@@ -121,6 +124,7 @@ def test_the_weight_of_the_prototype_score_is_chosen_on_held_out_instruments():
     assert ((model.probabilities(X)[:, p] >= model.thresholds[p]) == Y[:, p].astype(bool)).all()
     assert ThemeModel.fit(X, Y).prototype_weight == 0.0           # without instruments: regressions alone
     assert model.data["c_dense"] in C_DENSE_GRID                   # the regularisation too, from the grid
+    assert model.data["components"] <= min(COMPONENTS_GRID)         # ties go to the fewest components
 
 
 def test_the_dense_regularisation_is_a_real_knob():
@@ -137,3 +141,26 @@ def test_the_dense_regularisation_is_a_real_knob():
     assert np.linalg.norm(strong.coef_dense[k]) < 0.5 * np.linalg.norm(weak.coef_dense[k])
     assert np.allclose(strong.coef_words, weak.coef_words)
     assert (strong.data["c_dense"], weak.data["c_dense"]) == (min(C_DENSE_GRID), max(C_DENSE_GRID))
+
+
+def test_the_number_of_embedding_components_is_a_real_knob(tmp_path):
+    # embeddings that carry the label in their second direction of variance: a model reading
+    # one component misses it, one reading two finds it; each model's file keeps its own width
+    rng = np.random.RandomState(3)
+    n = 60
+    Y = np.zeros((n, 12), dtype=int)
+    k = THEME_IDS.index("oversight")
+    Y[::2, k] = 1
+    vectors = np.zeros((n, 8), np.float32)
+    vectors[:, 0] = rng.normal(0, 3.0, n)                        # loud, says nothing
+    vectors[:, 1] = np.where(Y[:, k] == 1, 1.0, -1.0) + rng.normal(0, 0.1, n)
+    X = ThemeInputs(np.zeros((n, 51), np.float32), vectors, np.zeros((n, 8), np.float32),
+                    ["The provision applies."] * n, np.zeros((n, 12)))
+    one, two = (ThemeModel.fit(X, Y, c_dense=1.0, components=c) for c in (1, 2))
+    assert (one.data["components"], two.data["components"]) == (1, 2)
+    assert one.coef_dense.shape == (12, 53) and two.coef_dense.shape == (12, 55)
+    hit = lambda m: ((m.probabilities(X)[:, k] >= 0.5) == Y[:, k].astype(bool)).mean()
+    assert hit(two) == 1.0 and hit(one) < 0.8
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(two.data), encoding="utf-8")
+    assert np.allclose(ThemeModel.load(path).probabilities(X), two.probabilities(X))
