@@ -62,9 +62,10 @@ def dataset(out: Path) -> dict:
             "prototype": np.array([[t in prototype[n] for t in THEME_IDS] for n in rows], dtype=int)}
 
 
-def loio(data: dict, progress: bool = False, jobs: int = 2) -> np.ndarray:
+def loio(data: dict, progress: bool = False, jobs: int = -1) -> np.ndarray:
     """Tags of every reviewed provision from a model fitted (thresholds too) without its
-    instrument; the instruments' models are fitted ``jobs`` at a time, in worker processes."""
+    instrument; the instruments' models are fitted ``jobs`` at a time (-1: one per core), in
+    worker processes."""
     from joblib import Parallel, delayed
     X, Y, G = data["X"], data["Y"], data["groups"]
     P = np.zeros_like(Y)
@@ -167,7 +168,8 @@ def main() -> int:
         doc = _rounded(model.data) | {"trained": {"date": dt.date.today().isoformat(), "held_out": held}}
         MODEL_PATH.write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_PATH} ({MODEL_PATH.stat().st_size / 1e6:.1f} MB; dense regularisation C "
-              f"{doc['c_dense']:g} on {doc['components']} embedding components; prototype weight {doc['prototype_weight']:.2f}; thresholds "
+              f"{doc['c_dense']:g} on {doc['components']} embedding components; prototype weight "
+              f"{doc['prototype_weight']:.2f}; thresholds "
               + ", ".join(f"{t} {v:.2f}" for t, v in doc["thresholds"].items()) + ")")
     return 0
 
