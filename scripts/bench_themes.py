@@ -289,7 +289,9 @@ def main() -> None:
 def supervised_model(sets: dict, data: dict, out: Path, emb) -> None:
     """The shipped scorer, the supervised model of nlp/theme_model.py, on each NIST set: fitted
     as shipped on the reviewed theme tags (scripts/train_themes.py), except those of the set's
-    own instrument, and scored on the set's texts (the 600-1 actions' own words)."""
+    own instrument, and scored on the set's texts (the 600-1 actions' own words). Beside it, on
+    the set's items that were also reviewed here, the reviewers' own tags scored against the
+    set's labels: how much of the gap is the set's labelling conventions, not the model."""
     from train_themes import dataset
     from nlp.theme_model import ThemeModel, inputs
     reviewed = dataset(out)
@@ -304,6 +306,17 @@ def supervised_model(sets: dict, data: dict, out: Path, emb) -> None:
         _, _, Y, cols, _ = data[name]
         show(f"[{name}] supervised, {len(keep)} reviewed provisions of other instruments",
              evaluate(P - model.thresholds + 0.5, Y, np.full(12, 0.5), cols, 12), len(Y))
+        # the set's labels follow NIST's own conventions: how far do this project's reviewers,
+        # reading the same items, agree with them?
+        at = {pid: n for n, pid in enumerate(reviewed["provisions"])}
+        both = [(i, at[pid]) for i, (pid, *_) in enumerate(items) if pid in at]
+        if both:
+            i, r = (list(x) for x in zip(*both))
+            seen = [k for k in cols if Y[i, k].any()]
+            mine = evaluate(reviewed["Y"][r].astype(float), Y[i], np.full(12, 0.5), seen, 12)["macro_f1"]
+            theirs = evaluate((P - model.thresholds + 0.5)[i], Y[i], np.full(12, 0.5), seen, 12)["macro_f1"]
+            print(f"  the {len(i)} of these items reviewed here: the reviewers' own tags against this set's labels "
+                  f"macro-F1 {mine:.3f} (the model {theirs:.3f} on them), over the {len(seen)} themes labelled there")
 
 
 def supervised_reference(clf, texts, Z, H, Y, cols, fold, mt) -> None:

@@ -14,6 +14,10 @@ grouped by source provision. The accepted threshold is the lowest at which the h
 precision is at least ``--precision`` (0.8) over at least 30 pairs; the precision at that
 threshold is then measured again with the sources dealt to the folds in 9 other random orders,
 and its range printed (the threshold is a choice on one split; the range says how firm it is).
+Last, what counsel see when they ask for one instrument (``govkb align SOURCE --doc DOC``): for
+every reviewed source and every instrument of another family where it has a reviewed
+counterpart, whether one is listed first or among the first three, the candidates scored by a
+model that did not see the source (similarity alone beside it).
 """
 from __future__ import annotations
 
@@ -57,9 +61,8 @@ def dataset(out: Path) -> dict:
     ctx = align._PairContext(provs, vectors, units, V, fam, notes, themes, terms, prm)
     at = {u["id"]: n for n, u in enumerate(units)}
     X, y, groups, ranks, rank_of, pair_rank, judged = [], [], [], [], [], [], defaultdict(set)
-    for r in kb.reviews("link"):
-        if r["status"] != "current" or r["source"] not in at or r["target"] not in at:
-            continue
+    reviewed = [r for r in kb.reviews("link") if r["status"] == "current" and r["source"] in at and r["target"] in at]
+    for r in reviewed:
         n, t = at[r["source"]], at[r["target"]]
         positive, rank = r["verdict"] != "unrelated", ctx.rank(n, t)
         if positive:
@@ -73,12 +76,49 @@ def dataset(out: Path) -> dict:
         groups.append(r["source"])
         pair_rank.append(rank)
     kb.close()
+    verdicts = {(r["source"], r["target"]): r["verdict"] != "unrelated" for r in reviewed}
     deep = {units[n]["id"] for n, ts in judged.items()
             if judged_to(n, ts, V, fam, prm["cross"]["floor"], DEEP)}
     counterpart_ranks = [rk for rk, src in zip(ranks, rank_of) if src in deep]
     return {"X": np.array(X), "y": np.array(y), "groups": np.array(groups), "ranks": np.array(ranks),
             "pair_rank": np.array(pair_rank), "deep": deep, "deep_ranks": np.array(counterpart_ranks),
-            "per_family": prm["cross"]["per_family"]}
+            "per_family": prm["cross"]["per_family"], "views": instrument_tasks(ctx, verdicts, prm)}
+
+
+def instrument_tasks(ctx, verdicts: dict[tuple[str, str], bool], prm: dict) -> list[dict]:
+    """What ``govkb align SOURCE --doc DOC`` would list, for every reviewed source and every
+    instrument DOC of another family in which the reviewers found it a counterpart: the
+    source's candidates in DOC (its family's best ``per_family`` units, as the aligner picks
+    them) with their feature rows, to be scored by a model that did not see the source, and
+    the units of DOC by similarity (what the listing is filled with); with the reviewed
+    verdicts on the pairs."""
+    units, V, fam = ctx.units, ctx.V, ctx.fam
+    at = {u["id"]: n for n, u in enumerate(units)}
+    doc = np.array([u["doc_id"] for u in units])
+    c = prm["cross"]
+    asked = defaultdict(set)
+    for (s, t), positive in verdicts.items():
+        if positive and fam[at[s]] != fam[at[t]]:
+            asked[s].add(units[at[t]]["doc_id"])
+    tasks = []
+    for s, targets in asked.items():
+        n = at[s]
+        sims = V @ V[n]
+        head = ctx.facts[s][0]
+        for d in sorted(targets):
+            rows = np.flatnonzero(doc == d)
+            family = np.flatnonzero((fam == fam[rows[0]]) & (doc != doc[n]))
+            top = family[np.argsort(-sims[family])[: c["per_family"] + 10]]
+            picked = sorted(((sims[t] + c["heading_weight"] * align._jaccard(head, ctx.facts[units[t]["id"]][0]), t)
+                             for t in top if sims[t] >= c["floor"]), key=lambda x: -x[0])[: c["per_family"]]
+            cands = [t for _, t in picked if doc[t] == d]
+            nearest = rows[np.argsort(-sims[rows])[:3 + len(cands)]]
+            tasks.append({"source": s, "candidates": [units[t]["id"] for t in cands],
+                          "features": [ctx.features(n, t, float(sims[t])) for t in cands],
+                          "nearest": [units[t]["id"] for t in nearest],
+                          "verdicts": {units[t]["id"]: verdicts[s, units[t]["id"]] for t in rows
+                                       if (s, units[t]["id"]) in verdicts}})
+    return tasks
 
 
 def judged_to(n: int, judged: set[int], V: np.ndarray, fam: np.ndarray, floor: float, depth: int,
@@ -99,11 +139,16 @@ def judged_to(n: int, judged: set[int], V: np.ndarray, fam: np.ndarray, floor: f
 def held_out(X: np.ndarray, y: np.ndarray, groups: np.ndarray, seed: int | None = None) -> np.ndarray:
     """Probabilities of each pair from a model that did not see its source provision; ``seed``
     deals the sources to the folds in another (random) order."""
-    from sklearn.model_selection import GroupKFold
     p = np.zeros(len(y))
-    for tr, te in GroupKFold(FOLDS).split(X, y, groups if seed is None else renamed(groups, seed)):
-        p[te] = LinkModel(fit(X[tr], y[tr], accept=1.0)).probability(X[te])
+    for te, model in fold_models(X, y, groups if seed is None else renamed(groups, seed)):
+        p[te] = model.probability(X[te])
     return p
+
+
+def fold_models(X: np.ndarray, y: np.ndarray, groups: np.ndarray) -> list[tuple[np.ndarray, LinkModel]]:
+    """For each of the ``FOLDS`` folds grouped by source, its rows and the model fitted without them."""
+    from sklearn.model_selection import GroupKFold
+    return [(te, LinkModel(fit(X[tr], y[tr], accept=1.0))) for tr, te in GroupKFold(FOLDS).split(X, y, groups)]
 
 
 def renamed(groups: np.ndarray, seed: int) -> np.ndarray:
@@ -169,7 +214,34 @@ def report(data: dict, precision: float = 0.8) -> dict:
             "candidate_recall_by_depth": {d: round(float((data["ranks"] <= d).mean()), 3) for d in DEPTHS}
             if len(data["ranks"]) else {},
             "counterparts_reviewed": int(len(data["ranks"])), "per_family": data["per_family"],
-            "deep": deep_report(data, p, thr)}
+            "deep": deep_report(data, p, thr), "instrument_view": instrument_view(data)}
+
+
+def instrument_view(data: dict) -> dict:
+    """How often counsel asking for one instrument's counterparts of a provision (``govkb align
+    SOURCE --doc DOC``) find a reviewed counterpart first, or among the first three, when the
+    link model scoring the candidates did not see the source: the candidates it keeps, best
+    first, then the instrument's nearest units by similarity; beside it, similarity alone.
+    Pairs nobody judged count as wrong, so both figures are floors; the share of the first
+    three that were judged says how much that matters."""
+    models = {}
+    for te, model in fold_models(data["X"], data["y"], data["groups"]):
+        models |= dict.fromkeys(data["groups"][te].tolist(), model)
+    tasks = [t for t in data["views"] if t["source"] in models]  # a source with only added counterparts has no fold
+    shown: dict[str, list] = {"model": [], "similarity": []}
+    for task in tasks:
+        p = models[task["source"]].probability(np.array(task["features"])) if task["candidates"] else np.zeros(0)
+        listed = [c for c, pr in sorted(zip(task["candidates"], p.tolist()), key=lambda x: -x[1]) if pr >= KEEP]
+        shown["model"].append((listed + [t for t in task["nearest"] if t not in listed])[:3])
+        shown["similarity"].append(task["nearest"][:3])
+    out: dict = {"asked": len(tasks)}
+    for name, lists in shown.items():
+        right = [[t["verdicts"].get(x, False) for x in lst] for t, lst in zip(tasks, lists)]
+        judged = [x in t["verdicts"] for t, lst in zip(tasks, lists) for x in lst]
+        out[name] = {"first": round(float(np.mean([r[0] for r in right])), 3),
+                     "top3": round(float(np.mean([any(r) for r in right])), 3),
+                     "judged": round(float(np.mean(judged)), 3)} if tasks else None
+    return out
 
 
 def deep_report(data: dict, p: np.ndarray, thr: float | None) -> dict:
@@ -215,6 +287,13 @@ def print_report(r: dict) -> None:
                   f"precision {d['accepted_beyond'][1]}")
         print("    candidate recall on their counterparts: " + ", ".join(
             f"{k} per family {v}" for k, v in d["candidate_recall_by_depth"].items()))
+    v = r["instrument_view"]
+    if v["asked"]:
+        m, s = v["model"], v["similarity"]
+        print(f"  one instrument asked for (govkb align SOURCE --doc DOC), held out, {v['asked']} (source, instrument) "
+              f"pairs with a reviewed counterpart: a counterpart listed first {m['first']}, among the first three "
+              f"{m['top3']} ({m['judged']} of those three judged; unjudged count as wrong); similarity alone "
+              f"{s['first']} / {s['top3']} ({s['judged']} judged)")
     print("  reliability: confidence bin, pairs, mean confidence, observed share of counterparts")
     for b in r["reliability"]:
         print(f"    {b['bin']}  {b['pairs']:>5}  {b['mean_confidence']:.3f}  {b['observed']:.3f}")

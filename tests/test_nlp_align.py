@@ -429,3 +429,27 @@ def test_accepted_precision_is_measured_on_other_splits():
     assert spread["min"] <= round(float(y[first >= thr].mean()), 3) <= spread["max"]
     assert spread["min"] < spread["max"]
     assert train_links.precision_spread(X, y, groups, None, first) is None
+
+
+def test_instrument_view_lists_kept_candidates_then_nearest():
+    """What counsel see for one instrument, held out: the candidates the fold's model keeps, best
+    first, then the instrument's nearest units; a source with no judged pair (only counterparts
+    the reviewers added) has no fold and is left out; pairs nobody judged count as wrong."""
+    train_links = _train_links()
+    rng = np.random.RandomState(0)
+    groups = np.array([f"src-{i // 7}" for i in range(280)])
+    y = (rng.rand(280) < 0.3).astype(int)
+    X = np.column_stack([y + rng.normal(0, 0.3, 280), np.zeros((280, len(train_links.FEATURES) - 1))])
+    row = lambda x: [x] + [0.0] * (len(train_links.FEATURES) - 1)    # noqa: E731
+    views = [
+        # "b" scores under the model's keep: dropped; "a" listed before the nearest units
+        {"source": "src-0", "candidates": ["b", "a"], "features": [row(-3.0), row(3.0)],
+         "nearest": ["c", "a", "d", "e"], "verdicts": {"a": True, "b": False}},
+        {"source": "added-only", "candidates": [], "features": [], "nearest": ["a"], "verdicts": {"a": True}},
+        {"source": "src-1", "candidates": [], "features": [], "nearest": ["x", "y", "z"],
+         "verdicts": {"x": False, "z": True}},
+    ]
+    v = train_links.instrument_view({"X": X, "y": y, "groups": groups, "views": views})
+    assert v["asked"] == 2
+    assert v["model"] == {"first": 0.5, "top3": 1.0, "judged": 0.5}          # a, c, d and x, y, z
+    assert v["similarity"] == {"first": 0.0, "top3": 1.0, "judged": 0.5}     # c, a, d and x, y, z
