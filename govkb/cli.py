@@ -366,7 +366,8 @@ def classify_cmd(batch):
 
 @main.command("align")
 @click.argument("provision_id")
-@click.option("--doc", "docs", multiple=True, metavar="DOC_ID", help="Only aligned provisions of these documents (repeatable).")
+@click.option("--doc", "docs", multiple=True, metavar="DOC_ID", help="Only provisions of these documents (repeatable): the links stored into them, best first, "
+              "then their provisions nearest in meaning, up to -k.")
 @click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 200), help="How many to print.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of links.")
 @out_option
