@@ -95,8 +95,9 @@ def aggregate_cell(items: list[dict], n_theme: int, params: dict) -> tuple[str, 
     return "partially aligned", score
 
 
-def _statement_matrix(baseline: Baseline, embed: Callable[[list[str]], np.ndarray]):
-    """Embed every affirm / oppose statement once; per position the row indices of each side."""
+def statement_texts(baseline: Baseline) -> tuple[list[str], dict[str, tuple[list[int], list[int]]]]:
+    """Every affirm / oppose statement of the baseline (the texts the divergence step embeds),
+    and per position the indices of each side's statements among them."""
     texts, sides = [], {}
     for p in baseline.positions:
         a = list(p.affirm) + list(p.favours)
@@ -104,6 +105,12 @@ def _statement_matrix(baseline: Baseline, embed: Callable[[list[str]], np.ndarra
         sides[p.id] = (list(range(len(texts), len(texts) + len(a))),
                        list(range(len(texts) + len(a), len(texts) + len(a) + len(o))))
         texts += a + o
+    return texts, sides
+
+
+def _statement_matrix(baseline: Baseline, embed: Callable[[list[str]], np.ndarray]):
+    """Embed every affirm / oppose statement once; per position the row indices of each side."""
+    texts, sides = statement_texts(baseline)
     return np.asarray(embed(texts), dtype=np.float32), sides
 
 

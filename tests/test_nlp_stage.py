@@ -107,6 +107,29 @@ def test_rebuild_with_no_text_change_encodes_nothing(built):
     assert "nlp_reused" not in third.stage_stats and third.stage_stats["encoded"] == 0
 
 
+def test_benchmark_times_the_texts_the_stage_encodes(built):
+    """scripts/bench_nlp.py sets the cold stage's time against the bare model's rate on the
+    texts the stage encodes: its list of them must be exactly what went into the vector cache
+    (provisions, their theme evidence whole and in chunks, the taxonomy, the baseline)."""
+    import importlib.util
+    import sqlite3
+    from corpus.store import KnowledgeBase
+    from nlp.embed import text_hash
+    from nlp.stage import CACHE, load_provisions
+    out, first, *_ = built
+    spec = importlib.util.spec_from_file_location("bench_nlp", Path(__file__).parents[1] / "scripts" / "bench_nlp.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    kb = KnowledgeBase(out / "govkb.sqlite")
+    _, provs = load_provisions(kb)
+    kb.close()
+    texts = bench.encoded_texts(provs, out / CACHE, out.parent / "baseline.yaml")
+    with sqlite3.connect(out / CACHE) as db:
+        cached = {k for (k,) in db.execute("SELECT text FROM vectors")}
+    assert len(texts) == first.stage_stats["encoded"] == len(cached)
+    assert {text_hash(t) for t in texts} == cached
+
+
 def test_links_recitals_and_structural_pairs(built):
     out, *_ = built
     links = jsonl(out / "export/links.jsonl")
