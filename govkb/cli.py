@@ -422,12 +422,17 @@ def align_cmd(provision_id, docs, k, as_json, out):
     if not rows:
         click.echo("No aligned provisions stored" + (" in those documents." if docs else "."))
         return
+    if any(r["relation"] == "nearest" for r in rows):
+        click.echo("(nearest: no link was stored to it; listed by similarity, with no confidence)\n")
     for r in rows:
         o, ev = r["other"], r["evidence"]
         odoc = kb.document(o["doc_id"])
         terms = ", ".join((ev.get("shared_terms") or [])[:6])
         status = "reviewed" if (r.get("review") or {}).get("status") == "current" else r["status"]
-        click.echo(f"{r['score']:.3f} {r['relation']:<11} {status:<9} {odoc['short_title']}, {o['pinpoint']}")
+        # a stored link's score is a confidence; a nearest provision's would be a cosine, which
+        # reads as one and is not (it is printed below as the similarity)
+        score = "  -  " if r["relation"] == "nearest" else f"{r['score']:.3f}"
+        click.echo(f"{score} {r['relation']:<11} {status:<9} {odoc['short_title']}, {o['pinpoint']}")
         click.echo(f"      {textwrap.shorten(o['text'] or o['heading'], 110)}")
         st = status_of(o["doc_id"])
         if st and not st["current"]:

@@ -4,6 +4,7 @@ is another file, not another code path). Loads the real embedding model."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -180,6 +181,14 @@ def test_align_command(built):
     assert rows[0]["target_id"] == "g7-hiroshima-code/action-7" and rows[0]["doc_id"] == "g7-hiroshima-code"
     assert len(rows) <= 3 and all(r["evidence"]["similarity"] > 0 for r in rows)
     assert govkb("align", "nope/art-1", "--out", out).returncode == 1
+    # asked for more than were stored: the nearest provisions fill in, without a confidence
+    text = govkb("align", "g7-hiroshima-principles/principle-7", "--out", out, "--doc", "g7-hiroshima-code",
+                 "-k", "12").stdout
+    nearest = [l for l in text.splitlines() if " nearest " in l]
+    assert nearest and all(l.startswith("  -   nearest     computed ") for l in nearest)
+    assert "no confidence" in text
+    rows = [l for l in text.splitlines() if re.match(r"(\d\.\d{3}|  -  ) ", l)]
+    assert re.match(r"\d\.\d{3} ", rows[0]) and rows[len(rows) - len(nearest):] == nearest   # stored first, scored
 
 
 def test_align_command_quotes_a_conflicts_sentences(tmp_path):
