@@ -164,3 +164,28 @@ def test_the_number_of_embedding_components_is_a_real_knob(tmp_path):
     path = tmp_path / "model.json"
     path.write_text(json.dumps(two.data), encoding="utf-8")
     assert np.allclose(ThemeModel.load(path).probabilities(X), two.probabilities(X))
+
+
+def test_held_out_tags_are_scored_per_publisher_family():
+    """train_themes prints the held-out figure per publisher family, over the themes with
+    enough reviewed tags there: a family where the model finds every tag scores 1, one where
+    it finds none 0, and a theme under the minimum is left out of its family's figure."""
+    import importlib.util
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location(
+        "train_themes", Path(__file__).parents[1] / "scripts" / "train_themes.py")
+    train_themes = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train_themes)
+    n = 20
+    Y = np.zeros((2 * n, 12), dtype=int)
+    Y[:10, 0] = Y[n:n + 10, 0] = 1          # privacy: 10 tags in each family
+    Y[:2, 1] = 1                             # transparency: 2 tags in "eu", under the minimum of 5
+    P = np.zeros_like(Y)
+    P[:n] = Y[:n]                            # "eu": every tag found; "un": none
+    P[0, 2] = 1                              # a false content tag, on a theme with no tags in "eu"
+    data = {"Y": Y, "prototype": np.zeros_like(Y), "families": np.array(["eu"] * n + ["un"] * n),
+            "groups": np.array(["eu-a"] * n + ["un-b"] * n)}
+    out = train_themes.by_family(data, P, min_tags=5)
+    assert out["eu"] == {"provisions": n, "instruments": 1, "themes": ["privacy"], "supervised": 1.0, "prototype": 0.0}
+    assert out["un"]["supervised"] == 0.0 and out["un"]["themes"] == ["privacy"]
+    assert "eu" not in train_themes.by_family(data, P, min_tags=11)    # no theme has 11 tags there
