@@ -298,7 +298,6 @@ def align_cross(provisions: list[dict], vectors: np.ndarray, *, k: int = 10, par
     if not units:
         return []
     V = np.ascontiguousarray(vectors[rows], dtype=np.float32)
-    unit_ids = [u["id"] for u in units]
     terms = {u["id"]: key_terms(_words(u), prm) for u in units}
     fam = np.array([(families or {}).get(u["doc_id"], "") for u in units])
     docs = np.array([u["doc_id"] for u in units])
@@ -317,17 +316,13 @@ def align_cross(provisions: list[dict], vectors: np.ndarray, *, k: int = 10, par
             lineage = family == own
             depth = k if lineage else c["per_family"]
             for qi, n in enumerate(qrows):
-                sims = S[qi, cols]
-                # the best by similarity, with a margin the heading bonus can lift into the top
-                top = cols[np.argsort(-sims)[: depth + 10]] if len(cols) > depth + 10 else cols
-                cands = sorted(((S[qi, t] + c["heading_weight"] * _jaccard(heads[n], heads[t]), t) for t in top
-                                if S[qi, t] >= c["floor"]), key=lambda x: -x[0])[:depth]
-                found = [ctx.link(n, t, float(S[qi, t])) for _, t in cands]
+                cands = family_candidates(S[qi], cols, heads, n, depth, c)
+                found = [ctx.link(n, t, float(S[qi, t])) for t in cands]
                 if lineage or model is None or not found:
                     links += found
                     continue
                 probs = model.probability(np.array([ctx.features(n, t, float(S[qi, t]), link["evidence"])
-                                                    for (_, t), link in zip(cands, found)]))
+                                                    for t, link in zip(cands, found)]))
                 for link, p in zip(found, probs.tolist()):
                     if p < model.keep:
                         continue
@@ -337,6 +332,17 @@ def align_cross(provisions: list[dict], vectors: np.ndarray, *, k: int = 10, par
                         link["relation"] = "overlapping"
                     links.append(link)
     return links
+
+
+def family_candidates(sims: np.ndarray, cols: np.ndarray, heads: list, n: int, depth: int, cross: dict) -> list[int]:
+    """Unit ``n``'s ``depth`` candidates among the units ``cols`` (one family), best first:
+    similarity (``sims``: to every unit) plus ``cross.heading_weight`` x the Jaccard of the two
+    headings' key terms (``heads``), above ``cross.floor``. Only the best by similarity are
+    ranked, with a margin the heading bonus can lift into the top."""
+    top = cols[np.argsort(-sims[cols])[: depth + 10]] if len(cols) > depth + 10 else cols
+    ranked = sorted(((sims[t] + cross["heading_weight"] * _jaccard(heads[n], heads[t]), t) for t in top
+                     if sims[t] >= cross["floor"]), key=lambda x: -x[0])
+    return [t for _, t in ranked[:depth]]
 
 
 class _PairContext:

@@ -268,14 +268,14 @@ def _fit_weights(X: ThemeInputs, Y: np.ndarray, grid: tuple[tuple[int, float], .
         if y.min() == y.max():          # no positive (or no negative) example: never (always) assigned
             b = -30.0 if y.max() == 0 else 30.0
             coef_w.append(np.zeros(W.shape[1])), b_w.append(b)
-            for k, c in grid:
-                coef_d[k, c].append(np.zeros(len(cols[k]))), b_d[k, c].append(b)
+            for comps, c in grid:
+                coef_d[comps, c].append(np.zeros(len(cols[comps]))), b_d[comps, c].append(b)
             continue
         w = LogisticRegression(C=C_WORDS, solver="liblinear", class_weight="balanced").fit(W, y)
         coef_w.append(w.coef_[0]), b_w.append(float(w.intercept_[0]))
-        for k, c in grid:
-            d = LogisticRegression(C=c, max_iter=500, class_weight="balanced").fit(F[:, cols[k]], y)
-            coef_d[k, c].append(d.coef_[0]), b_d[k, c].append(float(d.intercept_[0]))
+        for comps, c in grid:      # (the loop over themes is k)
+            d = LogisticRegression(C=c, max_iter=500, class_weight="balanced").fit(F[:, cols[comps]], y)
+            coef_d[comps, c].append(d.coef_[0]), b_d[comps, c].append(float(d.intercept_[0]))
     shared = {"themes": list(THEME_IDS), "pca_mean": pca.mean_.tolist(), "vocabulary": vocab,
               "idf": words.idf_.tolist(), "coef_words": np.array(coef_w).tolist(), "intercept_words": b_w}
     return {(k, c): shared | {"components": min(k, m), "pca_components": pca.components_[:k].tolist(),

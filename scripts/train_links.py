@@ -96,6 +96,7 @@ def instrument_tasks(ctx, verdicts: dict[tuple[str, str], bool], prm: dict) -> l
     at = {u["id"]: n for n, u in enumerate(units)}
     doc = np.array([u["doc_id"] for u in units])
     c = prm["cross"]
+    heads = [ctx.facts[u["id"]][0] for u in units]
     asked = defaultdict(set)
     for (s, t), positive in verdicts.items():
         if positive and fam[at[s]] != fam[at[t]]:
@@ -104,14 +105,10 @@ def instrument_tasks(ctx, verdicts: dict[tuple[str, str], bool], prm: dict) -> l
     for s, targets in asked.items():
         n = at[s]
         sims = V @ V[n]
-        head = ctx.facts[s][0]
         for d in sorted(targets):
             rows = np.flatnonzero(doc == d)
             family = np.flatnonzero((fam == fam[rows[0]]) & (doc != doc[n]))
-            top = family[np.argsort(-sims[family])[: c["per_family"] + 10]]
-            picked = sorted(((sims[t] + c["heading_weight"] * align._jaccard(head, ctx.facts[units[t]["id"]][0]), t)
-                             for t in top if sims[t] >= c["floor"]), key=lambda x: -x[0])[: c["per_family"]]
-            cands = [t for _, t in picked if doc[t] == d]
+            cands = [t for t in align.family_candidates(sims, family, heads, n, c["per_family"], c) if doc[t] == d]
             nearest = rows[np.argsort(-sims[rows])[:3 + len(cands)]]
             tasks.append({"source": s, "candidates": [units[t]["id"] for t in cands],
                           "features": [ctx.features(n, t, float(sims[t])) for t in cands],
