@@ -423,7 +423,7 @@ def to_markdown(report: dict) -> str:
     if status == "failed":   # nothing was compared: "no change" would be false
         fetched = Counter(f.get("outcome") for f in report.get("fetch") or ())
         got = ", ".join(f"{n} {k}" for k, n in sorted(fetched.items()))
-        out += [f"**Summary:** the run failed before its build was compared or published"
+        out += ["**Summary:** the run failed before its build was compared or published"
                 + (f" (documents: {md(got)})" if got else "") + ".", ""]
     else:
         out += [f"**Summary:** {md(summary_line(report))}.", ""]

@@ -732,7 +732,6 @@ def _review_kb(out):
 def review_check(reviews_dir, out):
     """Validate the review files (fields, labels, ids, reasons, duplicates) and, against the
     build in OUT, whether each review is current or stale. Exit status 1 on any problem."""
-    from corpus.store import KnowledgeBase
     from nlp import reviews as rv
     from nlp.stage import load_checked_reviews, load_provisions
     kb = _open_kb(out)

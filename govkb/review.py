@@ -221,7 +221,6 @@ def format_queue(kb, items: list[dict], *, show_machine: bool = False, width: in
         if p is None:
             return f"[{pid}] (not in this build)"
         body = p["text"] or "; ".join(f"{k['pinpoint']}: {k['text']}" for k in kb.children(pid))
-        d = docs[p["doc_id"]]
         return _citation(p, docs) + f"\n    {' '.join(body.split())[:width]}"
 
     out = []

@@ -203,7 +203,7 @@ def main():
             t = time.perf_counter()
             eng = synthetic(args.out, args.synthetic, Path(tmp) / "synthetic")
             print(f"\n(synthetic corpus built in {time.perf_counter() - t:.0f} s; FAISS holds RANDOM vectors)")
-            results["synthetic"] = run(eng, args.repeat, f"synthetic corpus")
+            results["synthetic"] = run(eng, args.repeat, "synthetic corpus")
     targets = {"full": 50, "synthetic": 100}
     print("\ntargets: p95 <= 50 ms (full), <= 100 ms (synthetic 100k)")
     for corpus, modes in results.items():

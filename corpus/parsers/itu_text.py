@@ -29,7 +29,7 @@ from corpus.parsers.textutil import decode_text
 _REQ_ID = r"(?:REQ(?:-[A-Z]+)+|ITU-AI-RE-Toolkit-REQ|ML-Int-level)-\d{3}"
 _REQ_COLON = re.compile(rf"(?:^|(?<=\.)|(?<=\. ))({_REQ_ID}):\s*")
 # Y.3172 prints requirements as table rows: the id cell, without a colon, at a line start.
-_REQ_CELL = re.compile(rf"^(REQ(?:-[A-Z]+)+-\d{{3}})(?:\s+(\S.*))?$")
+_REQ_CELL = re.compile(r"^(REQ(?:-[A-Z]+)+-\d{3})(?:\s+(\S.*))?$")
 
 
 def slug(label: str) -> str:
