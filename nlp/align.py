@@ -277,7 +277,8 @@ def _addressees(ann: dict | None) -> set[str]:
 
 def align_cross(provisions: list[dict], vectors: np.ndarray, *, k: int = 10, params=None,
                 annotations: dict[str, dict] | None = None, themes: dict[str, list[str]] | None = None,
-                families: dict[str, str] | None = None, model=None) -> list[dict]:
+                families: dict[str, str] | None = None, model=None,
+                recitals: dict[str, str] | None = None) -> list[dict]:
     """For each alignable provision, its best candidates in other documents, typed.
 
     Within the provision's own publisher family (all documents when ``families``, doc id ->
@@ -289,8 +290,9 @@ def align_cross(provisions: list[dict], vectors: np.ndarray, *, k: int = 10, par
 
     ``vectors`` are the rows' L2-normalised embeddings of ``embedding_text``; rows that are not
     units (``alignable``) are ignored. ``annotations`` (id -> {"modality", "addressees"}) and
-    ``themes`` (id -> theme ids) add evidence (and model features). Pairs below the similarity
-    floor are not emitted. Links come grouped by source document, each source's best first.
+    ``themes`` (id -> theme ids) add evidence (and model features), as ``recitals`` (article
+    id -> the recital that best explains it, ``best_recitals``) does to the model's features.
+    Pairs below the similarity floor are not emitted. Links come grouped by source document, each source's best first.
     """
     prm = load_params(params)
     c = prm["cross"]
@@ -302,7 +304,7 @@ def align_cross(provisions: list[dict], vectors: np.ndarray, *, k: int = 10, par
     fam = np.array([(families or {}).get(u["doc_id"], "") for u in units])
     docs = np.array([u["doc_id"] for u in units])
     annotations, themes = annotations or {}, themes or {}
-    ctx = _PairContext(provisions, vectors, units, V, fam, annotations, themes, terms, prm)
+    ctx = _PairContext(provisions, vectors, units, V, fam, annotations, themes, terms, prm, recitals)
     heads = [ctx.facts[u["id"]][0] for u in units]
     links: list[dict] = []
     for doc in dict.fromkeys(docs):
@@ -345,18 +347,31 @@ def family_candidates(sims: np.ndarray, cols: np.ndarray, heads: list, n: int, d
     return [t for _, t in ranked[:depth]]
 
 
+def best_recitals(links: list[dict]) -> dict[str, str]:
+    """Article id -> the recital that best explains it: the source of its highest-scored
+    "explains" link (of equal scores, the first recital id), whatever order ``links`` come in."""
+    best: dict[str, tuple[float, str]] = {}
+    for link in links:
+        if link["relation"] == "explains":
+            key = (-link["score"], link["source_id"])
+            best[link["target_id"]] = min(best.get(link["target_id"], key), key)
+    return {article: recital for article, (_, recital) in best.items()}
+
+
 class _PairContext:
     """What a pair's link and the link model's features need besides the pair's own words,
-    computed once per unit: ranks inside each family, the parents' vectors, modalities,
-    addressees and themes."""
+    computed once per unit: ranks inside each family, the parents' vectors, the vectors of the
+    recitals that explain them (``recitals``: article id -> recital id), modalities, addressees
+    and themes."""
 
     CACHE = 4096     # units' sorted similarities to a family kept at once (~70 MB at most here)
 
-    def __init__(self, provisions, vectors, units, V, fam, annotations, themes, terms, prm):
+    def __init__(self, provisions, vectors, units, V, fam, annotations, themes, terms, prm, recitals=None):
         self.units, self.V, self.fam = units, V, fam
         self.terms, self.prm = terms, prm
         row_of = {p["id"]: i for i, p in enumerate(provisions)}
         self.parent_vec = [vectors[row_of[u["parent_id"]]] if u.get("parent_id") in row_of else None for u in units]
+        self.recital_vec = [self._recital(u["id"], provisions, row_of, recitals or {}, vectors) for u in units]
         family_rows = {f: np.flatnonzero(fam == f) for f in dict.fromkeys(fam)}
         self.family_V = {f: np.ascontiguousarray(V[rows]) for f, rows in family_rows.items()}
         self.position = np.empty(len(units), dtype=np.int64)     # a unit's row inside its family
@@ -369,6 +384,18 @@ class _PairContext:
         self.modality = [_label(a.get("modality")) for a in notes]
         self.addressees = [_addressees(a) for a in notes]
         self.theme_sets = [set(themes.get(u["id"], [])) for u in units]
+
+    @staticmethod
+    def _recital(pid: str, provisions, row_of: dict, recitals: dict, vectors) -> np.ndarray | None:
+        """The vector of the recital that best explains the provision ``pid`` (an article) or,
+        for a paragraph or point, its article: the nearest of it and its ancestors that has one."""
+        seen = set()
+        while pid in row_of and pid not in seen:
+            seen.add(pid)
+            if recitals.get(pid) in row_of:
+                return vectors[row_of[recitals[pid]]]
+            pid = provisions[row_of[pid]].get("parent_id")
+        return None
 
     def rank(self, n: int, t: int) -> int:
         """1-based rank of unit ``t`` among the units of its family by similarity to unit ``n``.
@@ -392,13 +419,16 @@ class _PairContext:
         from nlp.link_model import pair_features
         ev = ev or pair_evidence(self.units[n], self.units[t], sim, self.prm, self.terms, self.facts)
         ps, pt = self.parent_vec[n], self.parent_vec[t]
+        rs, rt = self.recital_vec[n], self.recital_vec[t]
         return pair_features(
             ev, rank_st=self.rank(n, t), rank_ts=self.rank(t, n),
             themes_s=self.theme_sets[n], themes_t=self.theme_sets[t],
             modality_s=self.modality[n] or "none", modality_t=self.modality[t] or "none",
             addressees_s=self.addressees[n], addressees_t=self.addressees[t],
             parent_sim_s=float(ps @ self.V[t]) if ps is not None else sim,
-            parent_sim_t=float(pt @ self.V[n]) if pt is not None else sim)
+            parent_sim_t=float(pt @ self.V[n]) if pt is not None else sim,
+            recital_sim_s=float(rs @ self.V[t]) if rs is not None else sim,
+            recital_sim_t=float(rt @ self.V[n]) if rt is not None else sim)
 
     def link(self, n: int, t: int, sim: float) -> dict:
         """The link from unit ``n`` to unit ``t`` (similarity ``sim``), typed and scored by the

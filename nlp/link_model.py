@@ -22,7 +22,7 @@ MODALITIES = ("prohibition", "obligation", "recommendation", "commitment", "perm
 FEATURES = (["similarity", "log_rank_in_target_family", "log_rank_in_source_family", "jaccard",
              "source_contained", "target_contained", "heading_overlap", "theme_jaccard", "shares_theme",
              "same_modality", "addressee_jaccard", "parent_source_similarity", "parent_target_similarity",
-             "log_length_ratio"]
+             "recital_source_similarity", "recital_target_similarity", "log_length_ratio"]
             + [f"source_{m}" for m in MODALITIES] + [f"target_{m}" for m in MODALITIES])
 
 
@@ -32,17 +32,18 @@ def _jac(a: set, b: set) -> float:
 
 def pair_features(ev: dict, *, rank_st: int, rank_ts: int, themes_s: set, themes_t: set, modality_s: str,
                   modality_t: str, addressees_s: set, addressees_t: set, parent_sim_s: float,
-                  parent_sim_t: float) -> list[float]:
+                  parent_sim_t: float, recital_sim_s: float, recital_sim_t: float) -> list[float]:
     """The feature row of one (source, target) pair, in ``FEATURES`` order. ``ev`` is
     ``align.pair_evidence``; ranks are 1-based ranks by similarity among the units of the other
-    side's family; a parent similarity is that of the provision's parent to the other side (the
-    pair's own similarity where there is no parent)."""
+    side's family; a parent similarity is that of the provision's parent to the other side, a
+    recital similarity that of the recital that best explains the provision's article (EU acts)
+    to the other side (either is the pair's own similarity where there is no such text)."""
     ms = modality_s if modality_s in MODALITIES else "none"
     mt = modality_t if modality_t in MODALITIES else "none"
     return ([ev["similarity"], math.log(rank_st), math.log(rank_ts), ev["jaccard"], ev["source_contained"],
              ev["target_contained"], ev["heading_overlap"], _jac(themes_s, themes_t), float(bool(themes_s & themes_t)),
-             float(ms == mt), _jac(addressees_s, addressees_t), parent_sim_s, parent_sim_t,
-             math.log(max(ev["length_ratio"], 1e-6))]
+             float(ms == mt), _jac(addressees_s, addressees_t), parent_sim_s, parent_sim_t, recital_sim_s,
+             recital_sim_t, math.log(max(ev["length_ratio"], 1e-6))]
             + [float(ms == m) for m in MODALITIES] + [float(mt == m) for m in MODALITIES])
 
 

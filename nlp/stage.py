@@ -147,11 +147,13 @@ def run(kb: KnowledgeBase, staging: Path, out: Path, progress: bool = True,
                          "theme_scores": theme_scores[i], "review": theme_marks.get(i)}
                         for i, a in annotations.items()])
 
-    links = align.align_cross(provs, vectors, annotations=annotations, themes=themes,
-                              families={d["id"]: d["family"] for d in docs}, model=LinkModel.load())
     references = {i: a["references"] for i, a in annotations.items()}
-    for doc_id in sorted({p["doc_id"] for p in provs if p["kind"] == "recital"}):
-        links += align.align_recitals(provs, vectors, doc_id=doc_id, references=references)
+    recital_links = [link for doc_id in sorted({p["doc_id"] for p in provs if p["kind"] == "recital"})
+                     for link in align.align_recitals(provs, vectors, doc_id=doc_id, references=references)]
+    # the recital that best explains an EU article is one of the link model's readings of it
+    links = align.align_cross(provs, vectors, annotations=annotations, themes=themes,
+                              families={d["id"]: d["family"] for d in docs}, model=LinkModel.load(),
+                              recitals=align.best_recitals(recital_links)) + recital_links
     links += align.detect_conflicts(links, annotations, texts=annotated)
     rv.apply_links(reviewed, links)
     kb.add_links(links)

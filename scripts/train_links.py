@@ -14,7 +14,8 @@ grouped by source provision. The accepted threshold is the lowest at which the h
 precision is at least ``--precision`` (0.8) over at least 30 pairs; the precision at that
 threshold is then measured again with the sources dealt to the folds in 9 other random orders,
 and its range printed (the threshold is a choice on one split; the range says how firm it is).
-Last, what counsel see when they ask for one instrument (``govkb align SOURCE --doc DOC``): for
+``--without PREFIX`` measures what a group of features adds (the README's figures for the
+explaining recitals: ``--without recital_``). Last, what counsel see when they ask for one instrument (``govkb align SOURCE --doc DOC``): for
 every reviewed source and every instrument of another family where it has a reviewed
 counterpart, whether one is listed first or among the first three, the candidates scored by a
 model that did not see the source (similarity alone beside it).
@@ -58,7 +59,8 @@ def dataset(out: Path) -> dict:
     fam = np.array([docs[u["doc_id"]]["family"] for u in units])
     terms = {u["id"]: align.key_terms(align._words(u), prm) for u in units}
     themes = {i: a.get("themes") or [] for i, a in notes.items()}
-    ctx = align._PairContext(provs, vectors, units, V, fam, notes, themes, terms, prm)
+    recitals = align.best_recitals(kb.links(relation="explains", parse_evidence=False))
+    ctx = align._PairContext(provs, vectors, units, V, fam, notes, themes, terms, prm, recitals)
     at = {u["id"]: n for n, u in enumerate(units)}
     X, y, groups, ranks, rank_of, pair_rank, judged = [], [], [], [], [], [], defaultdict(set)
     reviewed = [r for r in kb.reviews("link") if r["status"] == "current" and r["source"] in at and r["target"] in at]
@@ -259,6 +261,30 @@ def deep_report(data: dict, p: np.ndarray, thr: float | None) -> dict:
             "counterparts": int(len(data["deep_ranks"]))}
 
 
+def ablation(data: dict, prefix: str, draws: int = 1000) -> dict:
+    """What the features named ``prefix...`` add: held-out AUC with them and without them (held
+    constant, so the regression gives them no weight), and a 95% interval of the gain over
+    ``draws`` resamplings of the source provisions with replacement (the unit the folds group by)."""
+    from sklearn.metrics import roc_auc_score
+    cols = [i for i, f in enumerate(FEATURES) if f.startswith(prefix)]
+    if not cols:
+        raise SystemExit(f"--without {prefix!r}: no feature starts so; features: {', '.join(FEATURES)}")
+    X, y, groups = data["X"], data["y"], data["groups"]
+    flat = X.copy()
+    flat[:, cols] = X[:, cols].mean(0)
+    p_with, p_without = held_out(X, y, groups), held_out(flat, y, groups)
+    sources = np.unique(groups)
+    rows = [np.flatnonzero(groups == s) for s in sources]
+    rng, gains = np.random.RandomState(0), []
+    for _ in range(draws):
+        sel = np.concatenate([rows[i] for i in rng.randint(0, len(sources), len(sources))])
+        if 0 < y[sel].sum() < len(sel):
+            gains.append(roc_auc_score(y[sel], p_with[sel]) - roc_auc_score(y[sel], p_without[sel]))
+    return {"features": [FEATURES[i] for i in cols], "auc_with": round(float(roc_auc_score(y, p_with)), 4),
+            "auc_without": round(float(roc_auc_score(y, p_without)), 4), "draws": len(gains),
+            "gain_interval": [round(float(np.percentile(gains, q)), 4) for q in (2.5, 97.5)]}
+
+
 def print_report(r: dict) -> None:
     print(f"link model, held out ({FOLDS} folds grouped by source provision): {r['pairs']} judged candidate pairs "
           f"of {r['sources']} sources, {r['positives']} counterparts")
@@ -301,6 +327,9 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=Path("out"))
     ap.add_argument("--precision", type=float, default=0.8, help="held-out precision the accepted links must reach")
     ap.add_argument("--write", action="store_true", help=f"write the model trained on all pairs to {MODEL_PATH}")
+    ap.add_argument("--without", metavar="PREFIX", action="append", default=[],
+                    help="also measure the model without the features whose names start with PREFIX (e.g. "
+                         "recital_): held-out AUC with and without, and a bootstrap interval of the gain; repeatable")
     args = ap.parse_args()
     data = dataset(args.out)
     if len(data["y"]) < 100:
@@ -308,6 +337,11 @@ def main() -> int:
         return 1
     r = report(data, args.precision)
     print_report(r)
+    for prefix in args.without:
+        a = ablation(data, prefix)
+        lo, hi = a["gain_interval"]
+        print(f"  without {', '.join(a['features'])}: held-out AUC {a['auc_without']} (with them {a['auc_with']}); "
+              f"gain over {a['draws']} resamplings of the sources, 95% interval {lo:+} to {hi:+}")
     if args.write:
         if r["accept"] is None:
             print(f"no threshold reaches precision {args.precision} held out: model not written", file=sys.stderr)

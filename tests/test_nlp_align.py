@@ -386,6 +386,41 @@ def test_link_model_ranks_are_exact():
     assert ctx.rank(5, 5) == 1             # a unit is the closest unit to itself
 
 
+
+def test_link_features_read_the_recital_that_explains_the_article():
+    """An EU paragraph's recital feature is the similarity of its article's best explaining
+    recital (the best by score, whatever order the links come in; of equals, the first id) to
+    the other side; a provision no recital explains reads the pair's own similarity."""
+    from nlp.link_model import FEATURES
+    P = [prov("e/art-1", "", kind="article", heading="Labelling"),
+         prov("e/art-1/par-1", "Providers shall label synthetic content in a clear and visible manner.", parent="e/art-1"),
+         prov("e/rct-1", "Synthetic media should be labelled so that people are not deceived.", kind="recital"),
+         prov("e/rct-2", "Small enterprises should receive support to comply with this act.", kind="recital"),
+         prov("o/1", "Generated images and video should carry a visible label and a watermark.")]
+    V = np.vstack([unit([1, 0, 0, 0]), unit([1, 0.2, 0, 0]), unit([0.3, 1, 0, 0]), unit([0, 0, 1, 0]),
+                   unit([0.2, 0.9, 0.3, 0])])
+    explains = [{"relation": "explains", "source_id": "e/rct-2", "target_id": "e/art-1", "score": 0.4},
+                {"relation": "explains", "source_id": "e/rct-1", "target_id": "e/art-1", "score": 0.9},
+                {"relation": "overlapping", "source_id": "e/rct-2", "target_id": "o/1", "score": 0.99}]
+    assert align.best_recitals(explains) == align.best_recitals(explains[::-1]) == {"e/art-1": "e/rct-1"}
+    tie = [{**explains[0], "score": 0.9}, explains[1]]
+    assert align.best_recitals(tie) == align.best_recitals(tie[::-1]) == {"e/art-1": "e/rct-1"}
+    prm = load_params()
+    rows, units = align._units(P, prm)
+    at = {u["id"]: i for i, u in enumerate(units)}
+    n, t = at["e/art-1/par-1"], at["o/1"]
+    fam = np.array(["eu" if u["doc_id"] == "e" else "oecd" for u in units])
+    sim = float(V[1] @ V[4])
+    col = FEATURES.index("recital_source_similarity"), FEATURES.index("recital_target_similarity")
+    ctx = align._PairContext(P, V, units, V[rows], fam, {}, {}, {}, prm, align.best_recitals(explains))
+    row = ctx.features(n, t, sim)
+    assert row[col[0]] == pytest.approx(float(V[2] @ V[4])) and row[col[0]] != pytest.approx(sim)
+    assert row[col[1]] == pytest.approx(sim)           # o/1 has no recital
+    back = ctx.features(t, n, sim)                     # the same recital, read from the other side
+    assert back[col[1]] == pytest.approx(float(V[2] @ V[4])) and back[col[0]] == pytest.approx(sim)
+    plain = align._PairContext(P, V, units, V[rows], fam, {}, {}, {}, prm).features(n, t, sim)
+    assert plain[col[0]] == plain[col[1]] == pytest.approx(sim)
+
 def _train_links():
     import importlib.util
     spec = importlib.util.spec_from_file_location("train_links", ROOT / "scripts" / "train_links.py")
