@@ -1,6 +1,8 @@
 """The cross-publisher link model: a logistic regression over evidence the aligner already
 computes, trained on the reviewed links (``nlp/data/reviews/links/``) and calibrated on held-out
-folds, so that a link shown at 0.8 is a counterpart about 80% of the time.
+folds, so that a link shown at 0.8 is a counterpart about 80% of the time: the regression's
+log-odds are rescaled (``calibration``: slope and offset, Platt scaling) to fit the verdicts
+of pairs scored by regressions that did not see their source provision.
 
 Candidates are the best ``cross.per_family`` units of every other publisher family for a
 provision (by ``align.rank_score``); the reviewers judged such lists in full (the first two for
@@ -58,6 +60,8 @@ class LinkModel:
         self.sd = np.array(data["sd"], dtype=np.float64)
         self.coef = np.array(data["coef"], dtype=np.float64)
         self.intercept = float(data["intercept"])
+        cal = data.get("calibration") or {"slope": 1.0, "offset": 0.0}
+        self.slope, self.offset = float(cal["slope"]), float(cal["offset"])
         self.accept = float(data["accept"])
         self.keep = float(data["keep"])
 
@@ -69,6 +73,6 @@ class LinkModel:
         return cls(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
 
     def probability(self, rows: np.ndarray) -> np.ndarray:
-        """P(counterpart) for feature rows (n, len(FEATURES))."""
+        """P(counterpart) for feature rows (n, len(FEATURES)), calibrated."""
         z = ((np.asarray(rows, dtype=np.float64) - self.mean) / self.sd) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return 1.0 / (1.0 + np.exp(-(self.slope * z + self.offset)))
