@@ -172,12 +172,18 @@ def calibrated_fit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, *, accept: 
                                                        "offset": round(float(platt.intercept_[0]), 6)}}
 
 
+def tenths(p: np.ndarray) -> np.ndarray:
+    """The tenth of the confidence scale each probability falls in (0 to 9; 1.0 in the last)."""
+    return np.minimum((np.asarray(p) * 10).astype(int), 9)
+
+
 def calibration_error(p: np.ndarray, y: np.ndarray) -> float:
     """Expected calibration error: the gap between mean confidence and the observed share of
-    counterparts in each tenth of the confidence scale, weighted by its pairs."""
-    bins = np.minimum((p * 10).astype(int), 9)
-    return float(sum((bins == b).sum() / len(y) * abs(p[bins == b].mean() - y[bins == b].mean())
-                     for b in np.unique(bins)))
+    counterparts in each tenth of the confidence scale (the reliability table's rows), weighted
+    by its pairs."""
+    tenth = tenths(p)
+    return float(sum((tenth == b).sum() / len(y) * abs(p[tenth == b].mean() - y[tenth == b].mean())
+                     for b in np.unique(tenth)))
 
 
 def renamed(groups: np.ndarray, seed: int) -> np.ndarray:
@@ -227,12 +233,10 @@ def report(data: dict, precision: float = 0.8) -> dict:
     bare = held_out(X, y, data["groups"], calibrated=False)
     thr = accept_threshold(splits, y, precision)
     m = p >= (thr if thr is not None else 2.0)
-    bins = []
-    for a in np.arange(0, 1.0, 0.1):
-        sel = (p >= a) & (p < a + 0.1 if a < 0.9 else p <= 1.0)
-        if sel.sum():
-            bins.append({"bin": f"{a:.1f}-{a + 0.1:.1f}", "pairs": int(sel.sum()),
-                         "mean_confidence": round(float(p[sel].mean()), 3), "observed": round(float(y[sel].mean()), 3)})
+    tenth = tenths(p)
+    bins = [{"bin": f"{b / 10:.1f}-{(b + 1) / 10:.1f}", "pairs": int((tenth == b).sum()),
+             "mean_confidence": round(float(p[tenth == b].mean()), 3), "observed": round(float(y[tenth == b].mean()), 3)}
+            for b in np.unique(tenth)]
     return {"pairs": int(len(y)), "positives": int(y.sum()), "sources": int(len(set(data["groups"]))),
             "auc_model": round(float(roc_auc_score(y, p)), 3), "auc_similarity": round(float(roc_auc_score(y, X[:, 0])), 3),
             "accept": thr, "precision_at_accept": round(float(y[m].mean()), 3) if m.any() else None,
