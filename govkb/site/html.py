@@ -52,8 +52,8 @@ def fmt_score(score) -> str:
 
 
 def fmt_conf(score) -> str:
-    """A link's calibrated confidence; most candidates are far below 0.01, where two
-    decimals would print a misleading 0.00."""
+    """A link's calibrated confidence; many candidates (those inside a publisher family) are
+    far below 0.01, where two decimals would print a misleading 0.00."""
     return "<0.01" if score < 0.005 else f"{score:.2f}"
 
 

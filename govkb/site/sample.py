@@ -43,7 +43,7 @@ def make_sample_kb(path: str | Path, *, hostile: bool = True, nlp: bool = True, 
     tables empty (a corpus-only build); ``many`` adds that many filler articles to the
     first instrument (to exercise pagination); ``candidates`` gives each filler article
     that many candidate links and a recital explaining it, the shape of the real aligner's
-    output (about ten low-confidence candidates per provision)."""
+    output (many low-confidence candidates per provision)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     kb = KnowledgeBase(path, create=True)
