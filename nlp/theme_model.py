@@ -43,6 +43,9 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from nlp.themes import THEME_IDS
 
 MODEL_PATH = Path(__file__).parent / "data" / "theme_model.json"
+# Each theme-reviewed provision's tags from the model fitted without its instrument
+# (scripts/train_themes.py --write): what the link model trains on in place of the reviewers' tags.
+HELD_OUT_TAGS = MODEL_PATH.parent / "theme_held_out_tags.json"
 # The principal components of the embeddings that the dense regressions read, and their inverse
 # regularisation, are chosen together on the folds from these grids (their 179 to 307 correlated
 # inputs overfit ~2,000 examples when weakly regularised); a model fitted without instruments

@@ -3,6 +3,7 @@ instrument out.
 
     python scripts/train_themes.py --out out            # print the held-out figures
     python scripts/train_themes.py --out out --write    # also write nlp/data/theme_model.json
+                                                        # and nlp/data/theme_held_out_tags.json
 
 Reads a build (OUT: knowledge base, vector index, the reviews it applied). Every reviewed
 provision's tags are predicted by a model fitted without its instrument, each theme's
@@ -19,6 +20,11 @@ same instructions. Its agreement with the first review, per theme, is what a cla
 at best be expected to reach; the classifiers are scored on the same 240 beside it. Every
 other file there (``themes-second-round-check.yaml``: 40 first-round provisions mixed blind
 into the second round of reviews) is reported the same way.
+
+``--write`` also keeps the held-out tags themselves (``HELD_OUT_TAGS``): in a build a reviewed
+provision carries its reviewers' tags, and the link model, which reads both sides' themes, is
+trained on pairs of reviewed provisions but scores mostly unreviewed ones; it reads these tags
+instead, the ones the machine would have given each provision without its review.
 """
 from __future__ import annotations
 
@@ -36,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from corpus.store import KnowledgeBase  # noqa: E402
 from nlp import align  # noqa: E402
 from nlp.embed import Embedder  # noqa: E402
-from nlp.theme_model import MODEL_PATH, ThemeModel, f1, inputs  # noqa: E402
+from nlp.theme_model import HELD_OUT_TAGS, MODEL_PATH, ThemeModel, f1, inputs  # noqa: E402
 from nlp.themes import THEME_IDS, ThemeClassifier  # noqa: E402
 
 AGREEMENT = Path(__file__).resolve().parents[1] / "nlp" / "data" / "agreement"
@@ -182,15 +188,21 @@ def agreement(data: dict, P: np.ndarray, path: Path) -> dict | None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("out"), help="a build (default: out)")
-    ap.add_argument("--write", action="store_true", help=f"write the model trained on all tags to {MODEL_PATH}")
+    ap.add_argument("--write", action="store_true", help=f"write the model trained on all tags to {MODEL_PATH}, "
+                    f"and each reviewed provision's held-out tags to {HELD_OUT_TAGS.name} (the link model's training reads them)")
     ap.add_argument("-q", "--quiet", action="store_true", help="no progress line")
     args = ap.parse_args()
     if not (args.out / "govkb.sqlite").exists():
         ap.error(f"{args.out}: no build here (run: govkb build --mirror ../shared/corpus-mirror --out {args.out})")
     warnings.filterwarnings("ignore", category=UserWarning)
     data = dataset(args.out)
-    held = report(data, loio(data, progress=not args.quiet))
+    P = loio(data, progress=not args.quiet)
+    held = report(data, P)
     if args.write:
+        tags = {p: [t for k, t in enumerate(THEME_IDS) if P[n, k]] for n, p in enumerate(data["provisions"])}
+        HELD_OUT_TAGS.write_text(json.dumps({"date": dt.date.today().isoformat(), "tags": dict(sorted(tags.items()))},
+                                            indent=0) + "\n", encoding="utf-8")
+        print(f"wrote {HELD_OUT_TAGS} (the held-out tags of {len(tags)} reviewed provisions, for train_links)")
         model = ThemeModel.fit(data["X"], data["Y"], data["groups"])
         doc = _rounded(model.data) | {"trained": {"date": dt.date.today().isoformat(), "held_out": held}}
         MODEL_PATH.write_text(json.dumps(doc, separators=(",", ":")) + "\n", encoding="utf-8")

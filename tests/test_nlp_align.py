@@ -3,6 +3,7 @@ with small fake vectors (no model), and one model test on the G7 texts."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import numpy as np
@@ -537,3 +538,17 @@ def test_a_feature_group_is_measured_by_what_it_adds():
     assert noise["gain_interval"][0] < 0 < noise["gain_interval"][1]
     with pytest.raises(SystemExit, match="no feature starts so"):
         train_links.ablation(data, "nonesuch_")
+
+
+def test_link_training_reads_held_out_theme_tags(tmp_path, capsys):
+    """train_links reads a theme-reviewed provision's themes as the machine gives them with its
+    instrument held out (the file train_themes --write keeps), not as its reviewers did; a
+    reviewed provision the file lacks keeps its reviewed tags, and a warning says how many."""
+    train_links = _train_links()
+    path = tmp_path / "held.json"
+    path.write_text(json.dumps({"date": "2026-12-07", "tags": {"a/art-1": ["privacy"], "b/art-2": [],
+                                                               "c/art-9": ["trade"]}}))
+    got = train_links.held_out_themes({"a/art-1", "b/art-2", "d/art-3"}, path)
+    assert got == {"a/art-1": ["privacy"], "b/art-2": []}      # c/art-9 is no longer reviewed
+    assert "1 of 3 theme-reviewed provisions have no held-out tags" in capsys.readouterr().err
+    assert train_links.held_out_themes(set(), tmp_path / "absent.json") == {}
