@@ -372,9 +372,9 @@ def classify_cmd(batch):
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of links.")
 @out_option
 def align_cmd(provision_id, docs, k, as_json, out):
-    """Print the provisions aligned with PROVISION_ID in other instruments, best first,
-    with relation, confidence, status and evidence; for an EU article, also the recitals
-    that explain it (relation "explains")."""
+    """Print the provisions aligned with PROVISION_ID in other instruments: possible
+    conflicts first, then the others best first, with relation, confidence, status and
+    evidence; for an EU article, also the recitals that explain it (relation "explains")."""
     kb = _open_kb(out)
     me = kb.provision(provision_id)
     if me is None:
@@ -388,6 +388,8 @@ def align_cmd(provision_id, docs, k, as_json, out):
         if p is None or (docs and p["doc_id"] not in docs):
             continue
         rows.append({**link, "other": p})
+    # a possible conflict is what counsel must read first, whatever its confidence (as on the site)
+    rows.sort(key=lambda r: r["relation"] != "conflicts")
     if docs:
         unknown = [d for d in docs if kb.document(d) is None]
         if unknown:
