@@ -292,7 +292,8 @@ def align_cross(provisions: list[dict], vectors: np.ndarray, *, k: int = 10, par
     units (``alignable``) are ignored. ``annotations`` (id -> {"modality", "addressees"}) and
     ``themes`` (id -> theme ids) add evidence (and model features), as ``recitals`` (article
     id -> the recital that best explains it, ``best_recitals``) does to the model's features.
-    Pairs below the similarity floor are not emitted. Links come grouped by source document, each source's best first.
+    Pairs below the similarity floor are not emitted. Links come grouped by source document,
+    each source's best first.
     """
     prm = load_params(params)
     c = prm["cross"]

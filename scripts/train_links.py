@@ -98,7 +98,11 @@ def held_out_themes(reviewed: set[str], path: Path = HELD_OUT_TAGS) -> dict[str,
     held out (``scripts/train_themes.py --write``), to stand for the reviewers' tags the build
     carries: the model is trained on reviewed pairs, but scores mostly pairs whose themes are
     the machine's. Reviewed provisions the file lacks keep their reviewed tags, with a warning."""
-    held = json.loads(path.read_text(encoding="utf-8"))["tags"] if path.is_file() else {}
+    try:
+        held = json.loads(path.read_text(encoding="utf-8"))["tags"] if path.is_file() else {}
+    except (ValueError, KeyError, TypeError) as e:
+        raise SystemExit(f"{path}: not the held-out theme tags train_themes.py writes ({e}); "
+                         "rerun: python scripts/train_themes.py --out OUT --write") from None
     missing = len(reviewed - held.keys())
     if missing:
         print(f"warning: {missing} of {len(reviewed)} theme-reviewed provisions have no held-out tags in {path.name} "

@@ -200,8 +200,9 @@ def main() -> int:
     held = report(data, P)
     if args.write:
         tags = {p: [t for k, t in enumerate(THEME_IDS) if P[n, k]] for n, p in enumerate(data["provisions"])}
-        HELD_OUT_TAGS.write_text(json.dumps({"date": dt.date.today().isoformat(), "tags": dict(sorted(tags.items()))},
-                                            indent=0) + "\n", encoding="utf-8")
+        # one provision per line, so a retrain's diff shows whose held-out tags changed
+        HELD_OUT_TAGS.write_text(f'{{"date": "{dt.date.today().isoformat()}", "tags": {{\n' + ",\n".join(
+            f"{json.dumps(p)}: {json.dumps(tags[p])}" for p in sorted(tags)) + "\n}}\n", encoding="utf-8")
         print(f"wrote {HELD_OUT_TAGS} (the held-out tags of {len(tags)} reviewed provisions, for train_links)")
         model = ThemeModel.fit(data["X"], data["Y"], data["groups"])
         doc = _rounded(model.data) | {"trained": {"date": dt.date.today().isoformat(), "held_out": held}}

@@ -552,3 +552,6 @@ def test_link_training_reads_held_out_theme_tags(tmp_path, capsys):
     assert got == {"a/art-1": ["privacy"], "b/art-2": []}      # c/art-9 is no longer reviewed
     assert "1 of 3 theme-reviewed provisions have no held-out tags" in capsys.readouterr().err
     assert train_links.held_out_themes(set(), tmp_path / "absent.json") == {}
+    path.write_text('{"date": "2026-12-07"}')          # not what train_themes writes: say so, and the fix
+    with pytest.raises(SystemExit, match=r"held\.json: not the held-out theme tags .*train_themes\.py --out OUT --write"):
+        train_links.held_out_themes({"a/art-1"}, path)
